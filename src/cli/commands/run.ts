@@ -1,0 +1,103 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { buildJsonReport } from "../../report/json-report.js";
+import { renderJunitReport } from "../../report/junit-report.js";
+import { renderMarkdownReport } from "../../report/markdown-report.js";
+import { renderTerminalReport } from "../../report/terminal-report.js";
+import { collectThresholds, evaluateThresholds } from "../../report/thresholds-check.js";
+import { runScenario } from "../../run/run-scenario.js";
+import { loadScenario } from "../../scenario/loader.js";
+import { parseOverride } from "../../scenario/overrides.js";
+import { InputError } from "../../scenario/problems.js";
+import { ExitCode } from "../exit-codes.js";
+import { type Io, useColor } from "../io.js";
+import type { RunFlags } from "../main.js";
+import { toolVersion } from "../main.js";
+import { ProgressLine } from "../progress.js";
+
+const FORMATS = ["json", "md", "junit"] as const;
+type Format = (typeof FORMATS)[number];
+
+function parseFormats(list: string): Format[] {
+  const formats = list.split(",").map((f) => f.trim()).filter(Boolean);
+  const unknown = formats.filter((f) => !FORMATS.includes(f as Format));
+  if (unknown.length > 0) {
+    throw new InputError([
+      `--format: unknown format ${unknown.map((f) => `"${f}"`).join(", ")} (expected a list of: ${FORMATS.join(", ")})`,
+    ]);
+  }
+  return formats as Format[];
+}
+
+function timestamp(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
+
+export async function runCommand(io: Io, ref: string, flags: RunFlags): Promise<number> {
+  const formats = parseFormats(flags.format);
+  const scenario = loadScenario(ref, {
+    cwd: io.cwd,
+    overrides: flags.set.map(parseOverride),
+    ...(flags.router ? { routerFile: resolve(io.cwd, flags.router) } : {}),
+  });
+  const thresholds = collectThresholds(scenario, flags.threshold);
+  const seed = flags.seed ?? scenario.seed;
+  const speed = flags.speed ?? scenario.speed;
+
+  const progress = flags.quiet || flags.json || flags.mode === "sim" ? undefined : new ProgressLine(io);
+  const interrupt = new AbortController();
+  const stopListening = io.onInterrupt(() => {
+    if (!interrupt.signal.aborted) io.stderr.write("\nstopping: letting in-flight calls finish, then writing a partial report\n");
+    interrupt.abort();
+  });
+  let result: Awaited<ReturnType<typeof runScenario>>;
+  try {
+    if (flags.mode === "live" && !flags.quiet && !flags.json) {
+      io.stderr.write(
+        `gw-chaos: ${scenario.name}, live on loopback at ${speed}x: ` +
+          `${Math.round(scenario.durationMs / 1000)} s of scenario time in about ${Math.ceil(scenario.durationMs / 1000 / speed)} s\n`,
+      );
+    }
+    result = await runScenario(scenario, {
+      mode: flags.mode,
+      seed,
+      speed,
+      signal: interrupt.signal,
+      ...(progress ? { onSecond: (s) => progress.update(s) } : {}),
+    });
+  } finally {
+    stopListening();
+    progress?.done();
+  }
+
+  const report = buildJsonReport(result, toolVersion());
+  report.thresholds = evaluateThresholds(thresholds, report);
+
+  const outDir = resolve(io.cwd, flags.out ?? join("reports", `${scenario.name}-${timestamp(io.now())}`));
+  mkdirSync(outDir, { recursive: true });
+  const files: Record<Format, [string, () => string]> = {
+    json: ["report.json", () => `${JSON.stringify(report, null, 2)}\n`],
+    md: ["report.md", () => renderMarkdownReport(report)],
+    junit: ["junit.xml", () => renderJunitReport(report)],
+  };
+  const written: string[] = [];
+  for (const format of formats) {
+    const [name, render] = files[format];
+    writeFileSync(join(outDir, name), render());
+    written.push(relative(io.cwd, join(outDir, name)) || name);
+  }
+
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    io.stdout.write(renderTerminalReport(report, { color: useColor(io) }));
+    if (written.length > 0) io.stdout.write(`\nReport files: ${written.join(", ")}\n`);
+  }
+
+  if (result.partial) return ExitCode.Interrupted;
+  if (!report.ledger.balanced) {
+    io.stderr.write("error: the ledger does not balance: a request was lost or counted twice (a gw-chaos bug)\n");
+    return ExitCode.RunBroke;
+  }
+  return report.thresholds.every((t) => t.ok) ? ExitCode.Ok : ExitCode.ThresholdFailed;
+}

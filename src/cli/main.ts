@@ -1,0 +1,120 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { PACKAGE_ROOT } from "../scenario/registry.js";
+import { reportError } from "./errors.js";
+import { ExitCode } from "./exit-codes.js";
+import type { Io } from "./io.js";
+
+export function toolVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+}
+
+function positiveNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError("expected a number above 0.");
+  return value;
+}
+
+function seedNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError("expected a whole number, 0 or more.");
+  return value;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export interface RunFlags {
+  mode: "live" | "sim";
+  speed?: number;
+  seed?: number;
+  router?: string;
+  set: string[];
+  out?: string;
+  format: string;
+  threshold: string[];
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/**
+ * The gw-chaos command line. Commands load their modules only when they run, so
+ * `--help` and `list` start fast. Returns the exit code instead of exiting.
+ */
+export async function main(io: Io): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  let verbose = io.argv.includes("--verbose");
+  const program = new Command()
+    .name("gw-chaos")
+    .description("Load- and chaos-test multi-vendor LLM gateways against mock vendors that throttle, slow down and fail.")
+    .version(toolVersion())
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showSuggestionAfterError(true);
+
+  program
+    .command("run")
+    .description("run a drill: a built-in scenario name or a YAML/JSON file")
+    .argument("<scenario>", "built-in scenario name (see `gw-chaos list`) or a path")
+    .addOption(new Option("--mode <mode>", "live: real HTTP on loopback; sim: virtual time").choices(["live", "sim"]).default("live"))
+    .option("--speed <n>", "live mode: scenario seconds per wall second (default: the scenario's)", positiveNumber)
+    .option("--seed <n>", "seed of every random choice (default: the scenario's)", seedNumber)
+    .option("--router <file>", "router config file, in place of the scenario's own")
+    .option("--set <path=value>", "override one field of the scenario (repeatable)", collect, [])
+    .option("--out <dir>", "where report files go (default: reports/<scenario>-<time>/)")
+    .option("--format <list>", "report files to write: json,md,junit", "json,md")
+    .option("--threshold <expr>", 'add a threshold, e.g. "interactive.latency.p95<2500" (repeatable)', collect, [])
+    .option("--json", "print the JSON report to stdout instead of tables")
+    .option("--quiet", "no progress line")
+    .option("--verbose", "print stack traces of unexpected errors")
+    .action(async (scenario: string, flags: RunFlags) => {
+      verbose = Boolean(flags.verbose);
+      const { runCommand } = await import("./commands/run.js");
+      exitCode = await runCommand(io, scenario, flags);
+    });
+
+  program
+    .command("list")
+    .description("built-in scenarios: name, duration, what each shows")
+    .action(async () => {
+      const { listCommand } = await import("./commands/list.js");
+      exitCode = listCommand(io);
+    });
+
+  program
+    .command("validate")
+    .description("check scenario, vendor profile and router files; exit 0 or 2")
+    .argument("<file...>", "files (or built-in scenario names) to check")
+    .action(async (files: string[]) => {
+      const { validateCommand } = await import("./commands/validate.js");
+      exitCode = validateCommand(io, files);
+    });
+
+  program
+    .command("schema")
+    .description("print the JSON Schema of a file kind, for editors and CI linters")
+    .addArgument(
+      new Argument("[kind]", "file kind").choices(["scenario", "profile", "router"]).default("scenario"),
+    )
+    .action(async (kind: "scenario" | "profile" | "router") => {
+      const { schemaCommand } = await import("./commands/schema.js");
+      exitCode = schemaCommand(io, kind);
+    });
+
+  try {
+    await program.parseAsync(io.argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its message already. Help asked for is a success;
+      // help shown because no command was given is a usage error.
+      const ok = ["commander.helpDisplayed", "commander.version"].includes(error.code);
+      return ok ? ExitCode.Ok : ExitCode.BadInput;
+    }
+    return reportError(io, error, verbose);
+  }
+  return exitCode;
+}

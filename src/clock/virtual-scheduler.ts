@@ -1,0 +1,92 @@
+import type { Cancel, Scheduler } from "./clock.js";
+
+interface Entry {
+  atMs: number;
+  seq: number;
+  fn: (() => void) | null;
+}
+
+/**
+ * Virtual time for sim mode: a binary min-heap of events ordered by time, then by
+ * the order they were scheduled, so that equal times run first-in first-out and
+ * the same inputs always give the same sequence.
+ */
+export class VirtualScheduler implements Scheduler {
+  private heap: Entry[] = [];
+  private seq = 0;
+  private current = 0;
+
+  now(): number {
+    return this.current;
+  }
+
+  at(atMs: number, fn: () => void): Cancel {
+    const entry: Entry = { atMs: Math.max(atMs, this.current), seq: this.seq++, fn };
+    this.push(entry);
+    return () => {
+      entry.fn = null;
+    };
+  }
+
+  get pending(): number {
+    return this.heap.length;
+  }
+
+  /**
+   * Runs events in time order until none is left, the next one lies beyond
+   * untilMs, or shouldStop() says so. Returns the number of events run.
+   */
+  run(untilMs = Number.POSITIVE_INFINITY, shouldStop: () => boolean = () => false): number {
+    let ran = 0;
+    while (this.heap.length > 0) {
+      const top = this.heap[0]!;
+      if (top.atMs > untilMs) break;
+      this.pop();
+      if (top.fn === null) continue;
+      this.current = top.atMs;
+      const fn = top.fn;
+      top.fn = null;
+      fn();
+      ran++;
+      if (shouldStop()) break;
+    }
+    if (untilMs !== Number.POSITIVE_INFINITY && untilMs > this.current && this.heap.length === 0) {
+      this.current = untilMs;
+    }
+    return ran;
+  }
+
+  private less(a: Entry, b: Entry): boolean {
+    return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
+  }
+
+  private push(entry: Entry): void {
+    const heap = this.heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): void {
+    const heap = this.heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let smallest = i;
+      if (l < heap.length && this.less(heap[l]!, heap[smallest]!)) smallest = l;
+      if (r < heap.length && this.less(heap[r]!, heap[smallest]!)) smallest = r;
+      if (smallest === i) break;
+      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
+      i = smallest;
+    }
+  }
+}

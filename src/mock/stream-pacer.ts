@@ -1,0 +1,84 @@
+import type { Clock } from "../clock/clock.js";
+
+/** One streamed answer being written out token by token. */
+export interface PacedStream {
+  /** Scenario ms of the first token. */
+  startMs: number;
+  tokensPerSecond: number;
+  totalTokens: number;
+  sent: number;
+  /** Writes the given frames; returns nothing. */
+  write(text: string): void;
+  /** Writes the closing frames and ends the response. */
+  finish(): void;
+}
+
+/**
+ * Paces every open stream of a server from one shared interval, not a timer per
+ * chunk (PERFORMANCE.md: per-chunk timers drift badly past a few hundred
+ * streams). Each tick writes the tokens that have come due, in one write per stream.
+ */
+export class StreamPacer {
+  private readonly streams = new Set<PacedStream>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly frameFor: (stream: PacedStream, index: number) => string,
+    private readonly tickWallMs = 5,
+  ) {}
+
+  get open(): number {
+    return this.streams.size;
+  }
+
+  add(stream: PacedStream): void {
+    this.streams.add(stream);
+    this.flush(stream, this.clock.now());
+    if (this.streams.has(stream) && !this.timer) {
+      this.timer = setInterval(() => this.tick(), this.tickWallMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Forgets a stream whose client went away. */
+  remove(stream: PacedStream): void {
+    this.streams.delete(stream);
+    this.stopIfIdle();
+  }
+
+  close(): void {
+    this.streams.clear();
+    this.stopIfIdle();
+  }
+
+  private tick(): void {
+    const now = this.clock.now();
+    for (const stream of this.streams) this.flush(stream, now);
+    this.stopIfIdle();
+  }
+
+  private flush(stream: PacedStream, now: number): void {
+    const due = Math.min(
+      stream.totalTokens,
+      1 + Math.floor(((now - stream.startMs) * stream.tokensPerSecond) / 1000),
+    );
+    if (due > stream.sent) {
+      let text = "";
+      for (let i = stream.sent; i < due; i++) text += this.frameFor(stream, i);
+      stream.sent = due;
+      stream.write(text);
+    }
+    if (stream.sent >= stream.totalTokens) {
+      this.streams.delete(stream);
+      stream.finish();
+    }
+  }
+
+  private stopIfIdle(): void {
+    if (this.streams.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+}

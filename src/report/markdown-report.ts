@@ -1,0 +1,75 @@
+import type { JsonReport } from "./json-report.js";
+
+const cell = (value: string | number) => String(value).replace(/\|/g, "\\|");
+const row = (cells: (string | number)[]) => `| ${cells.map(cell).join(" | ")} |`;
+const table = (head: string[], rows: (string | number)[][]) =>
+  [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
+
+/** The report as Markdown, for a pull-request comment: the same numbers as the JSON. */
+export function renderMarkdownReport(report: JsonReport): string {
+  const out: string[] = [
+    `## gw-chaos: ${report.scenario}`,
+    "",
+    `${report.description.split("\n")[0]}`,
+    "",
+    `Mode ${report.mode}, seed ${report.seed}${report.mode === "live" ? `, speed ${report.speed}x` : ""}, ` +
+      `${report.durationMs / 1000} s of scenario time${report.partial ? " (partial: the run was stopped)" : ""}.`,
+    "",
+    "### Lanes",
+    "",
+    table(
+      ["lane", "requests", "ok", "latency p50 ms", "p95 ms", "p99 ms", "TTFT p95 ms", "queue age p95 ms"],
+      Object.entries(report.lanes).map(([name, l]) => [
+        name,
+        l.requests,
+        l.ok,
+        l.latencyMs.p50,
+        l.latencyMs.p95,
+        l.latencyMs.p99,
+        l.ttftMs.p95,
+        l.queueAgeMs.p95,
+      ]),
+    ),
+    "",
+    "### Routes",
+    "",
+    table(
+      ["route", "attempts", "200", "429", "errors", "served share", "prompt tokens", "completion tokens", "spend USD"],
+      report.routes.map((r) => [
+        `${r.vendor}/${r.model}`,
+        r.attempts,
+        r.status["200"] ?? 0,
+        r.status["429"] ?? 0,
+        Object.entries(r.errors)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ") || "-",
+        r.share,
+        r.tokens.prompt,
+        r.tokens.completion,
+        r.spendUsd,
+      ]),
+    ),
+    "",
+  ];
+  if (report.thresholds.length > 0) {
+    out.push(
+      "### Thresholds",
+      "",
+      table(
+        ["threshold", "value", "result"],
+        report.thresholds.map((t) => [`\`${t.expr}\``, t.value ?? "none", t.ok ? "pass" : "**FAIL**"]),
+      ),
+      "",
+    );
+  }
+  const l = report.ledger;
+  const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  out.push(
+    "### Ledger",
+    "",
+    `generated ${l.generated} = ok ${l.ok} + failed ${total(l.failed)} + shed ${total(l.shed)} + deadline ${l.deadline}: ` +
+      (l.balanced ? "balanced" : "**NOT balanced**"),
+    "",
+  );
+  return out.join("\n");
+}

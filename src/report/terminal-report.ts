@@ -1,0 +1,137 @@
+import { Chalk } from "chalk";
+import Table from "cli-table3";
+import { formatDuration } from "../scenario/duration.js";
+import type { JsonReport } from "./json-report.js";
+
+export interface TerminalOptions {
+  color: boolean;
+  /** Rows of the timeline table: one per this many seconds. */
+  timelineStepS?: number;
+}
+
+const n = (value: number) => value.toLocaleString("en-US");
+const ms = (value: number) => (value >= 10_000 ? `${(value / 1000).toFixed(1)}s` : `${Math.round(value)}ms`);
+const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
+
+/** The end-of-run report for people: tables per lane, per route, over time; thresholds; ledger. */
+export function renderTerminalReport(report: JsonReport, options: TerminalOptions): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const table = (head: string[]) =>
+    new Table({ head, style: { head: options.color ? ["cyan"] : [], border: [] } });
+  const out: string[] = [];
+
+  out.push(
+    `${c.bold(report.scenario)} ${c.dim(`— ${report.description.split("\n")[0]}`)}`,
+    c.dim(
+      `mode ${report.mode} · seed ${report.seed} · ` +
+        (report.mode === "live" ? `speed ${report.speed}x · ` : "") +
+        `${formatDuration(report.durationMs)} of scenario time` +
+        (report.partial ? ` · ${c.yellow("partial: stopped at")} ${formatDuration(report.endedMs)}` : ""),
+    ),
+    "",
+  );
+
+  const lanes = table(["lane", "requests", "ok", "latency p50", "p95", "p99", "TTFT p95", "queue age p95"]);
+  for (const [name, lane] of Object.entries(report.lanes)) {
+    lanes.push([
+      name,
+      n(lane.requests),
+      lane.requests ? `${n(lane.ok)} (${pct(lane.ok / lane.requests)})` : "0",
+      ms(lane.latencyMs.p50),
+      ms(lane.latencyMs.p95),
+      ms(lane.latencyMs.p99),
+      lane.ttftMs.count ? ms(lane.ttftMs.p95) : "-",
+      ms(lane.queueAgeMs.p95),
+    ]);
+  }
+  out.push(c.bold("Lanes") + c.dim("  (latency from each request's intended start)"), lanes.toString(), "");
+
+  const routes = table(["route", "attempts", "200", "429", "other errors", "served", "tokens in/out", "spend", "limit rpm"]);
+  for (const r of report.routes) {
+    const throttled = r.status["429"] ?? 0;
+    const other = Object.entries(r.errors)
+      .filter(([k]) => k !== "throttled")
+      .map(([k, v]) => `${k} ${n(v)}`)
+      .join(", ");
+    routes.push([
+      `${r.vendor}/${r.model}`,
+      n(r.attempts),
+      n(r.status["200"] ?? 0),
+      throttled ? c.red(n(throttled)) : "0",
+      other || "-",
+      pct(r.share),
+      `${compact(r.tokens.prompt)} / ${compact(r.tokens.completion)}`,
+      `$${r.spendUsd.toFixed(2)}`,
+      n(r.limits.rpm),
+    ]);
+  }
+  out.push(c.bold("Routes"), routes.toString(), "");
+
+  out.push(c.bold("Over time") + c.dim("  (sends per route, 429s in brackets)"), timeline(report, options, c), "");
+
+  if (report.thresholds.length > 0) {
+    out.push(c.bold("Thresholds"));
+    for (const t of report.thresholds) {
+      const mark = t.ok ? c.green("✔ pass") : c.red("✘ FAIL");
+      out.push(`  ${mark}  ${t.expr}  ${c.dim(`(value ${t.value === null ? "none" : round(t.value)})`)}`);
+    }
+    out.push("");
+  }
+
+  const l = report.ledger;
+  const parts = [`ok ${n(l.ok)}`];
+  for (const [reason, count] of Object.entries(l.failed)) parts.push(`failed/${reason} ${n(count)}`);
+  for (const [reason, count] of Object.entries(l.shed)) parts.push(`shed/${reason} ${n(count)}`);
+  if (l.deadline) parts.push(`deadline ${n(l.deadline)}`);
+  out.push(
+    `${c.bold("Ledger")}  generated ${n(l.generated)} = ${parts.join(" + ")}  ` +
+      (l.balanced ? c.green("✔ balanced") : c.red("✘ NOT BALANCED (a harness bug)")),
+  );
+  if (!report.harness.trusted) {
+    out.push(c.yellow("Harness overloaded: event-loop delay or send lag distorted these figures (harness.trusted=false)."));
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** Per-step rows: arrivals per lane (req/s), worst second's p95 per lane, sends per route. */
+function timeline(report: JsonReport, options: TerminalOptions, c: InstanceType<typeof Chalk>): string {
+  const stepS = options.timelineStepS ?? (report.durationMs > 20 * 60_000 ? 300 : 60);
+  const laneNames = Object.keys(report.lanes);
+  const routeIds = report.routes.map((r) => `${r.vendor}/${r.model}`);
+  const head = [
+    "time",
+    ...laneNames.map((l) => `${l} req/s`),
+    ...laneNames.slice(0, 1).map((l) => `${l} p95`),
+    ...report.routes.map((r) => r.vendor),
+  ];
+  const t = new Table({ head, style: { head: options.color ? ["cyan"] : [], border: [] } });
+  for (let start = 0; start * 1000 < report.endedMs; start += stepS) {
+    const rows = report.series.filter((row) => row.t > start && row.t <= start + stepS);
+    if (rows.length === 0) continue;
+    const cells = [formatDuration(start * 1000)];
+    for (const lane of laneNames) {
+      const arrivals = rows.reduce((sum, row) => sum + (row.lanes[lane]?.arrivals ?? 0), 0);
+      cells.push((arrivals / rows.length).toFixed(1));
+    }
+    for (const lane of laneNames.slice(0, 1)) {
+      cells.push(ms(Math.max(0, ...rows.map((row) => row.lanes[lane]?.p95 ?? 0))));
+    }
+    for (const id of routeIds) {
+      const sends = rows.reduce((sum, row) => sum + (row.routes[id]?.sends ?? 0), 0);
+      const throttled = rows.reduce((sum, row) => sum + (row.routes[id]?.throttled ?? 0), 0);
+      cells.push(throttled ? `${n(sends)} ${c.red(`(${n(throttled)})`)}` : n(sends));
+    }
+    t.push(cells);
+  }
+  return t.toString();
+}
+
+function compact(value: number): string {
+  if (value >= 1e6) return `${(value / 1e6).toFixed(1)}M`;
+  if (value >= 1e3) return `${(value / 1e3).toFixed(0)}k`;
+  return String(value);
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

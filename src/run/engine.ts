@@ -1,0 +1,259 @@
+import type { Cancel, Scheduler } from "../clock/clock.js";
+import type { Recorder } from "../metrics/recorder.js";
+import type { ErrorCategory } from "../router/error-category.js";
+import { type Decision, Router, type RouterRequest } from "../router/router.js";
+import { type LaneConfig, type RouteId, type RouterConfig, splitRouteId } from "../router/types.js";
+import type { PlannedRequest } from "../traffic/types.js";
+import type { AttemptResult, Upstream } from "../upstream/upstream.js";
+
+interface EngineRequest extends RouterRequest {
+  planned: PlannedRequest;
+}
+
+/** What the engine tells listeners once per scenario second. */
+export interface SecondSnapshot {
+  t: number;
+  durationMs: number;
+  generated: number;
+  settled: number;
+  inFlight: number;
+  waiting: number;
+  throttled: number;
+}
+
+export interface EngineOptions {
+  plan: readonly PlannedRequest[];
+  durationMs: number;
+  router: RouterConfig;
+  scheduler: Scheduler;
+  upstream: Upstream;
+  recorder: Recorder;
+  /** Called with the send lag (now minus intended start) of each new request. */
+  onArrival?: (lagMs: number) => void;
+  onSecond?: (snapshot: SecondSnapshot) => void;
+}
+
+export interface EngineResult {
+  endedMs: number;
+  /** True when the run was stopped before its plan was done. */
+  partial: boolean;
+}
+
+/**
+ * Drives one run: releases the plan's requests at their intended times, lets the
+ * router decide, sends through the upstream, feeds results back, and books every
+ * request in the ledger. The same code runs on the real and the virtual clock.
+ */
+export class Engine {
+  private readonly router: Router<EngineRequest>;
+  private readonly lanes = new Map<string, LaneConfig>();
+  private readonly inFlight = new Map<number, { cancelSend: () => void; cancelTimeout: Cancel }>();
+  private cursor = 0;
+  private wake: { atMs: number; cancel: Cancel } | undefined;
+  private tickCancel: Cancel | undefined;
+  private throttled = 0;
+  private stopped = false;
+  private finished = false;
+  private resolveDone!: (result: EngineResult) => void;
+  readonly done: Promise<EngineResult>;
+
+  constructor(private readonly o: EngineOptions) {
+    this.router = new Router<EngineRequest>(o.router);
+    for (const lane of o.router.lanes) this.lanes.set(lane.name, lane);
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  start(): void {
+    this.scheduleNextArrival();
+    this.scheduleTick(1000);
+    this.checkFinished();
+  }
+
+  /**
+   * Stops arrivals now; what waits is shed and what is in flight fails as
+   * "interrupted" once graceMs of scenario time has passed (Ctrl-C).
+   */
+  stop(graceMs: number): void {
+    if (this.stopped || this.finished) return;
+    this.stopped = true;
+    this.cursor = this.o.plan.length;
+    for (const request of this.router.drainWaiting()) {
+      this.o.recorder.settle(request.id, { type: "shed", reason: "interrupted" });
+    }
+    this.o.scheduler.at(this.o.scheduler.now() + graceMs, () => {
+      for (const [id, attempt] of this.inFlight) {
+        attempt.cancelSend();
+        attempt.cancelTimeout();
+        this.o.recorder.settle(id, { type: "failed", reason: "interrupted" });
+      }
+      this.inFlight.clear();
+      this.finish();
+    });
+    this.checkFinished();
+  }
+
+  private scheduleNextArrival(): void {
+    const next = this.o.plan[this.cursor];
+    if (next) this.o.scheduler.at(next.intendedMs, () => this.arrive());
+  }
+
+  /** Releases every request whose intended start has come (timers may fire late). */
+  private arrive(): void {
+    if (this.stopped) return;
+    const now = this.o.scheduler.now();
+    const { plan, recorder } = this.o;
+    for (let p = plan[this.cursor]; p !== undefined && p.intendedMs <= now; p = plan[this.cursor]) {
+      this.cursor++;
+      recorder.generated(p.id, p.lane);
+      this.o.onArrival?.(now - p.intendedMs);
+      const request: EngineRequest = {
+        id: p.id,
+        lane: p.lane,
+        class: p.class,
+        arrivedMs: p.intendedMs,
+        tokenCost: p.promptTokens + p.completionTokens,
+        planned: p,
+      };
+      const shed = this.router.submit(request);
+      if (shed) this.apply(shed, now);
+    }
+    this.pump();
+    this.scheduleNextArrival();
+  }
+
+  private pump(): void {
+    const now = this.o.scheduler.now();
+    for (const decision of this.router.dispatch(now)) this.apply(decision, now);
+    this.scheduleWake(now);
+    this.checkFinished();
+  }
+
+  private apply(decision: Decision<EngineRequest>, now: number): void {
+    const { recorder } = this.o;
+    switch (decision.type) {
+      case "shed":
+        recorder.settle(decision.request.id, { type: "shed", reason: decision.reason });
+        return;
+      case "deadline":
+        recorder.settle(decision.request.id, { type: "deadline" });
+        return;
+      case "send":
+        this.send(decision.request, decision.route, decision.attempt, now);
+        return;
+    }
+  }
+
+  private send(request: EngineRequest, route: RouteId, attempt: number, now: number): void {
+    const { recorder, upstream, scheduler } = this.o;
+    const p = request.planned;
+    if (attempt === 1) recorder.firstSend(p.lane, p.intendedMs, now);
+    recorder.sent(route);
+    const lane = this.lanes.get(p.lane)!;
+    const timeoutMs = Math.min(lane.timeoutMs, p.intendedMs + lane.deadlineMs - now);
+    const { vendor, model } = splitRouteId(route);
+    let settled = false;
+    const finish = (result: AttemptResult) => {
+      if (settled) return;
+      settled = true;
+      this.attemptDone(request, route, result);
+    };
+    const cancelSend = upstream.send(
+      {
+        requestId: p.id,
+        vendor,
+        model,
+        promptTokens: p.promptTokens,
+        maxTokens: p.completionTokens,
+        completionHint: p.completionTokens,
+        stream: p.stream,
+      },
+      finish,
+    );
+    const cancelTimeout = scheduler.at(now + Math.max(1, timeoutMs), () => {
+      cancelSend();
+      finish({ status: 0, headers: {}, transport: "timeout", usage: { prompt: 0, completion: 0 } });
+    });
+    this.inFlight.set(p.id, { cancelSend, cancelTimeout });
+  }
+
+  private attemptDone(request: EngineRequest, route: RouteId, result: AttemptResult): void {
+    const attempt = this.inFlight.get(request.id);
+    if (!attempt) return; // settled already (the run was interrupted)
+    this.inFlight.delete(request.id);
+    attempt.cancelTimeout();
+    const now = this.o.scheduler.now();
+    const outcome = { status: result.status, headers: result.headers, ...(result.transport ? { transport: result.transport } : {}) };
+    const verdict = this.router.complete(request.id, outcome, now);
+    const category: ErrorCategory | undefined = verdict.type === "done" ? undefined : verdict.category;
+    if (category === "throttled") this.throttled++;
+    const { recorder } = this.o;
+    recorder.attemptDone(route, result.status, category, result.usage);
+    const p = request.planned;
+    switch (verdict.type) {
+      case "done":
+        recorder.served(p.id, p.lane, route, p.intendedMs, now, p.stream ? result.firstTokenMs : undefined);
+        break;
+      case "failed":
+        recorder.settle(p.id, { type: "failed", reason: verdict.category });
+        break;
+      case "deadline":
+        recorder.settle(p.id, { type: "deadline" });
+        break;
+      case "retry":
+        break;
+    }
+    this.pump();
+  }
+
+  private scheduleWake(now: number): void {
+    const at = this.router.wakeAt(now);
+    if (at === undefined || (this.wake && this.wake.atMs <= at && this.wake.atMs > now)) return;
+    this.wake?.cancel();
+    const cancel = this.o.scheduler.at(at, () => {
+      this.wake = undefined;
+      this.pump();
+    });
+    this.wake = { atMs: at, cancel };
+  }
+
+  private scheduleTick(atMs: number): void {
+    this.tickCancel = this.o.scheduler.at(atMs, () => {
+      const t = atMs / 1000;
+      this.o.recorder.closeSecond(t, (lane) => this.router.queueDepth(lane));
+      this.o.onSecond?.({
+        t: atMs,
+        durationMs: this.o.durationMs,
+        generated: this.cursor,
+        settled: this.o.recorder.ledger.settled,
+        inFlight: this.router.inFlight,
+        waiting: this.router.waiting,
+        throttled: this.throttled,
+      });
+      this.checkFinished();
+      if (!this.finished) this.scheduleTick(atMs + 1000);
+    });
+  }
+
+  private checkFinished(): void {
+    if (this.finished) return;
+    const drained = this.cursor >= this.o.plan.length && this.router.waiting === 0 && this.inFlight.size === 0;
+    // A run lasts at least its scenario's duration, so the series covers all of it;
+    // past that, it ends once every request is settled (checked at least each tick).
+    if (drained && (this.stopped || this.o.scheduler.now() >= this.o.durationMs)) this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.wake?.cancel();
+    this.tickCancel?.();
+    const now = this.o.scheduler.now();
+    // A stop lands between ticks: close the last, partial second of the series.
+    if (this.stopped) {
+      this.o.recorder.closeSecond(Math.ceil(now / 1000), (lane) => this.router.queueDepth(lane));
+    }
+    this.resolveDone({ endedMs: now, partial: this.stopped });
+  }
+}

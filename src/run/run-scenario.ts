@@ -1,0 +1,142 @@
+import type { Scheduler } from "../clock/clock.js";
+import { RealScheduler } from "../clock/real-scheduler.js";
+import { VirtualScheduler } from "../clock/virtual-scheduler.js";
+import { Recorder, type RouteInfo } from "../metrics/recorder.js";
+import { type MockServer, startMockServer } from "../mock/mock-server.js";
+import { createRng, deriveSeed } from "../random/rng.js";
+import { routeId, splitRouteId } from "../router/types.js";
+import type { ResolvedScenario } from "../scenario/loader.js";
+import { buildPlan } from "../traffic/plan.js";
+import { HttpUpstream } from "../upstream/http-upstream.js";
+import { SimUpstream } from "../upstream/sim-upstream.js";
+import type { Upstream } from "../upstream/upstream.js";
+import { VendorModel } from "../vendor/vendor-model.js";
+import { Engine, type SecondSnapshot } from "./engine.js";
+import { type HarnessHealth, HarnessMonitor, simHarnessHealth } from "./harness-health.js";
+import { RunError } from "./run-error.js";
+
+export type Mode = "live" | "sim";
+
+export interface RunOptions {
+  mode: Mode;
+  seed: number;
+  speed: number;
+  /** Aborting stops arrivals and writes what was measured (Ctrl-C). */
+  signal?: AbortSignal;
+  onSecond?: (snapshot: SecondSnapshot) => void;
+  /** Told the mock vendors' base URLs once they listen (live mode). */
+  onMocksReady?: (mocks: readonly { vendor: string; baseUrl: string }[]) => void;
+}
+
+export interface RunResult {
+  scenario: ResolvedScenario;
+  mode: Mode;
+  seed: number;
+  speed: number;
+  endedMs: number;
+  partial: boolean;
+  recorder: Recorder;
+  routes: RouteInfo[];
+  harness: HarnessHealth;
+}
+
+/** Scenario ms given to in-flight calls to finish after a stop. */
+const STOP_GRACE_MS = 2000;
+
+/** Every route any class names, with what the report says beside it. */
+export function routeInfos(scenario: ResolvedScenario): RouteInfo[] {
+  const seen = new Set<string>();
+  const infos: RouteInfo[] = [];
+  for (const routes of Object.values(scenario.router.classes)) {
+    for (const id of routes) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const { vendor, model } = splitRouteId(id);
+      const spec = scenario.vendors.find((v) => v.name === vendor)?.models.find((m) => m.name === model);
+      if (!spec) throw new Error(`route ${id} names no known model`);
+      infos.push({ id: routeId(vendor, model), vendor, model, limits: spec.limits, price: spec.price });
+    }
+  }
+  return infos;
+}
+
+function vendorModels(scenario: ResolvedScenario, seed: number): Map<string, VendorModel> {
+  return new Map(
+    scenario.vendors.map((v) => [
+      v.name,
+      new VendorModel(v, scenario.faults, createRng(deriveSeed(seed, `vendor.${v.name}`))),
+    ]),
+  );
+}
+
+/** Runs one scenario in live or sim mode and returns everything it measured. */
+export async function runScenario(scenario: ResolvedScenario, options: RunOptions): Promise<RunResult> {
+  const plan = buildPlan(scenario.traffic, scenario.durationMs, options.seed);
+  const routes = routeInfos(scenario);
+  const recorder = new Recorder(
+    scenario.router.lanes.map((l) => l.name),
+    routes,
+  );
+  const common = { scenario, mode: options.mode, seed: options.seed, speed: options.speed, recorder, routes };
+  const engineOptions = (scheduler: Scheduler, upstream: Upstream) => ({
+    plan,
+    durationMs: scenario.durationMs,
+    router: scenario.router,
+    scheduler,
+    upstream,
+    recorder,
+    ...(options.onSecond ? { onSecond: options.onSecond } : {}),
+  });
+
+  if (options.mode === "sim") {
+    const scheduler = new VirtualScheduler();
+    const engine = new Engine(engineOptions(scheduler, new SimUpstream(vendorModels(scenario, options.seed), scheduler)));
+    const stop = () => engine.stop(STOP_GRACE_MS);
+    options.signal?.addEventListener("abort", stop, { once: true });
+    engine.start();
+    // Run in slices of scenario time, yielding between them so Ctrl-C is heard.
+    let finished = false;
+    void engine.done.then(() => {
+      finished = true;
+    });
+    for (let until = 60_000; scheduler.pending > 0 && !finished; until += 60_000) {
+      scheduler.run(until);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    options.signal?.removeEventListener("abort", stop);
+    const result = await engine.done;
+    return { ...common, ...result, harness: simHarnessHealth() };
+  }
+
+  const scheduler = new RealScheduler(options.speed);
+  const mocks: MockServer[] = [];
+  let upstream: HttpUpstream | undefined;
+  try {
+    for (const model of vendorModels(scenario, options.seed).values()) {
+      mocks.push(await startMockServer({ model, scheduler }));
+    }
+    options.onMocksReady?.(mocks.map((m) => ({ vendor: m.vendor, baseUrl: m.baseUrl })));
+    upstream = new HttpUpstream(new Map(mocks.map((m) => [m.vendor, m.origin])), scheduler);
+    const monitor = new HarnessMonitor(options.speed);
+    const engine = new Engine({
+      ...engineOptions(scheduler, upstream),
+      onArrival: (lag) => monitor.recordSendLag(lag),
+    });
+    const stop = () => engine.stop(STOP_GRACE_MS);
+    options.signal?.addEventListener("abort", stop, { once: true });
+    engine.start();
+    const result = await engine.done;
+    options.signal?.removeEventListener("abort", stop);
+    return { ...common, ...result, harness: monitor.stop() };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+      throw new RunError(`cannot start a mock vendor: ${(error as Error).message}`, code, undefined, { cause: error });
+    }
+    throw error;
+  } finally {
+    scheduler.dispose();
+    await upstream?.close();
+    await Promise.all(mocks.map((m) => m.close()));
+  }
+}

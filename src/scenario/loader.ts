@@ -1,0 +1,262 @@
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { z } from "zod";
+import type { RouterConfig, RouteId } from "../router/types.js";
+import type { ArrivalSpec } from "../traffic/types.js";
+import type { FaultSpec, VendorSpec } from "../vendor/types.js";
+import { parseDuration, resolveTime } from "./duration.js";
+import { applyOverrides, type Override } from "./overrides.js";
+import { closest, formatIssues, InputError, type PathSegment, problem } from "./problems.js";
+import { type VendorProfileFile, vendorProfileSchema } from "./profile-schema.js";
+import { readDocument, type SourceDocument } from "./read-document.js";
+import { builtInProfileNames, builtInScenarioNames, locateProfile, locateScenario } from "./registry.js";
+import { type RouterConfigFile, routerConfigSchema } from "./router-schema.js";
+import { type ScenarioFile, scenarioSchema } from "./scenario-schema.js";
+
+/** A scenario with every reference resolved and every time in scenario milliseconds. */
+export interface ResolvedScenario {
+  file: string;
+  name: string;
+  description: string;
+  durationMs: number;
+  speed: number;
+  seed: number;
+  vendors: VendorSpec[];
+  traffic: ArrivalSpec[];
+  faults: FaultSpec[];
+  router: RouterConfig;
+  thresholds: string[];
+}
+
+export interface LoadOptions {
+  cwd: string;
+  overrides?: readonly Override[];
+  /** A router config file that replaces the scenario's own (--router). */
+  routerFile?: string;
+}
+
+/** Validates data against a schema, throwing every problem at once with its line. */
+export function validate<T extends z.ZodType>(schema: T, source: SourceDocument, data = source.data): z.output<T> {
+  const result = schema.safeParse(data, { reportInput: true });
+  if (result.success) return result.data;
+  const lines = formatIssues(source.displayName, result.error.issues, schema);
+  throw new InputError(
+    lines.map((line, i) => {
+      const at = source.lineOf(result.error.issues[i]!.path);
+      return at === undefined ? line : `${line} (line ${at})`;
+    }),
+  );
+}
+
+export function locateScenarioOrThrow(ref: string, cwd: string): string {
+  const path = locateScenario(ref, cwd);
+  if (path) return path;
+  const names = builtInScenarioNames();
+  const hint = closest(ref, names);
+  throw new InputError([
+    `${ref}: no such file, and no built-in scenario of that name` +
+      (hint ? ` (did you mean "${hint}"?)` : ` (built-ins: ${names.join(", ")})`),
+  ]);
+}
+
+export function loadScenario(ref: string, options: LoadOptions): ResolvedScenario {
+  const path = locateScenarioOrThrow(ref, options.cwd);
+  const source = readDocument(path, options.cwd);
+  let data = source.data;
+  if (data && typeof data === "object" && !Array.isArray(data)) {
+    const raw = data as Record<string, unknown>;
+    const routerRef = options.routerFile ?? (typeof raw.router === "string" ? raw.router : undefined);
+    if (routerRef !== undefined) {
+      const routerPath = options.routerFile ? options.routerFile : routerRef;
+      const base = options.routerFile ? options.cwd : dirname(path);
+      raw.router = loadRouterFile(routerPath, base, options.cwd);
+    }
+  }
+  data = applyOverrides(data, options.overrides ?? []);
+  const file = validate(scenarioSchema, source, data);
+  return resolveScenario(file, source, dirname(path), options.cwd);
+}
+
+/** Reads and validates a router config file, reporting problems against that file. */
+function loadRouterFile(ref: string, base: string, cwd: string): RouterConfigFile {
+  const source = readDocument(locateFileOrThrow(ref, base), cwd);
+  return validate(routerConfigSchema, source);
+}
+
+function locateFileOrThrow(ref: string, base: string): string {
+  const path = resolve(base, ref);
+  if (!existsSync(path)) throw new InputError([`${ref}: no such file`]);
+  return path;
+}
+
+export function loadProfile(path: string, cwd: string): VendorProfileFile {
+  return validate(vendorProfileSchema, readDocument(path, cwd));
+}
+
+function resolveScenario(
+  file: ScenarioFile,
+  source: SourceDocument,
+  scenarioDir: string,
+  cwd: string,
+): ResolvedScenario {
+  const problems: string[] = [];
+  const report = (path: PathSegment[], message: string) => {
+    const line = source.lineOf(path);
+    problems.push(problem(source.displayName, path, message) + (line ? ` (line ${line})` : ""));
+  };
+  const durationMs = parseDuration(file.duration);
+  if (durationMs <= 0) report(["duration"], "expected a duration above zero");
+  const at = (t: number | string) => resolveTime(t, durationMs);
+
+  const vendors: VendorSpec[] = [];
+  for (const [name, ref] of Object.entries(file.vendors)) {
+    const profilePath = locateProfile(ref.profile, scenarioDir);
+    if (!profilePath) {
+      const names = builtInProfileNames();
+      const hint = closest(ref.profile, names);
+      report(
+        ["vendors", name, "profile"],
+        `unknown profile "${ref.profile}"` +
+          (hint ? ` (did you mean "${hint}"?)` : ` (expected one of: ${names.join(", ")}, or a path to a profile file)`),
+      );
+      continue;
+    }
+    try {
+      vendors.push(toVendorSpec(name, loadProfile(profilePath, cwd)));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  const models = new Map(vendors.map((v) => [v.name, new Set(v.models.map((m) => m.name))]));
+  const vendorNames = Object.keys(file.vendors);
+
+  const checkRoute = (route: string, path: PathSegment[]) => {
+    const slash = route.indexOf("/");
+    const vendor = route.slice(0, slash);
+    const model = route.slice(slash + 1);
+    if (!vendorNames.includes(vendor)) {
+      report(path, `unknown vendor "${vendor}" (vendors of this scenario: ${vendorNames.join(", ")})`);
+    } else if (models.has(vendor) && !models.get(vendor)!.has(model)) {
+      report(path, `vendor "${vendor}" has no model "${model}" (it has: ${[...models.get(vendor)!].join(", ")})`);
+    }
+  };
+
+  const router = file.router as RouterConfigFile; // a string was replaced by its file above
+  for (const [cls, routes] of Object.entries(router.classes)) {
+    routes.forEach((route, i) => checkRoute(route, ["router", "classes", cls, i]));
+  }
+  const laneNames = Object.keys(router.lanes);
+  const classNames = Object.keys(router.classes);
+  file.traffic.forEach((arrival, i) => {
+    if (!laneNames.includes(arrival.lane)) {
+      report(["traffic", i, "lane"], `unknown lane "${arrival.lane}" (router.lanes has: ${laneNames.join(", ")})`);
+    }
+    if (!classNames.includes(arrival.class)) {
+      report(["traffic", i, "class"], `unknown class "${arrival.class}" (router.classes has: ${classNames.join(", ")})`);
+    }
+    for (const key of ["prompt", "completion"] as const) {
+      const size = arrival[key];
+      if (typeof size === "object" && size.type === "uniform" && size.min > size.max) {
+        report(["traffic", i, key], `min (${size.min}) is above max (${size.max})`);
+      }
+    }
+  });
+  file.faults.forEach((fault, i) => {
+    if (!vendorNames.includes(fault.vendor)) {
+      report(["faults", i, "vendor"], `unknown vendor "${fault.vendor}" (vendors of this scenario: ${vendorNames.join(", ")})`);
+    } else if (fault.model && models.has(fault.vendor) && !models.get(fault.vendor)!.has(fault.model)) {
+      report(["faults", i, "model"], `vendor "${fault.vendor}" has no model "${fault.model}"`);
+    }
+  });
+  if (problems.length > 0) throw new InputError(problems);
+
+  const traffic: ArrivalSpec[] = file.traffic.map((a) => {
+    const shape = {
+      lane: a.lane,
+      class: a.class,
+      tenant: a.tenant,
+      prompt: a.prompt,
+      completion: a.completion,
+      stream: a.stream,
+    };
+    if (a.type === "constant") {
+      const fromMs = at(a.from);
+      const untilMs = a.for === undefined ? durationMs : Math.min(durationMs, fromMs + at(a.for));
+      return { type: "constant", rate: a.rate, fromMs, untilMs, ...shape };
+    }
+    return {
+      type: "spike",
+      rate: a.rate,
+      fromMs: at(a.from),
+      riseMs: at(a.rise),
+      holdMs: at(a.hold),
+      fallMs: at(a.fall),
+      ...shape,
+    };
+  });
+
+  return {
+    file: source.displayName,
+    name: file.name,
+    description: file.description,
+    durationMs,
+    speed: file.speed,
+    seed: file.seed,
+    vendors,
+    traffic,
+    faults: file.faults.map((f) => {
+      const fromMs = at(f.from);
+      return {
+        kind: f.kind,
+        vendor: f.vendor,
+        ...(f.model ? { model: f.model } : {}),
+        fromMs,
+        untilMs: f.for === undefined ? durationMs : fromMs + at(f.for),
+        probability: f.probability,
+      };
+    }),
+    router: toRouterConfig(router),
+    thresholds: file.thresholds,
+  };
+}
+
+function toVendorSpec(name: string, profile: VendorProfileFile): VendorSpec {
+  return {
+    name,
+    profile: profile.name,
+    format: profile.format,
+    models: Object.entries(profile.models).map(([model, m]) => ({
+      name: model,
+      limits: {
+        rpm: m.limits.rpm,
+        tpm: m.limits.tpm,
+        ...(m.limits.enforcedPer !== undefined ? { enforcedPerMs: parseDuration(m.limits.enforcedPer) } : {}),
+      },
+      latency: {
+        ttftMedianMs: parseDuration(m.latency.ttft.median),
+        ttftSigma: m.latency.ttft.sigma,
+        tokensPerSecond: m.latency.tokensPerSecond,
+      },
+      price: { ...m.price },
+      defaultCompletionTokens: m.defaultCompletionTokens,
+    })),
+  };
+}
+
+function toRouterConfig(file: RouterConfigFile): RouterConfig {
+  return {
+    headroom: file.headroom,
+    maxAttempts: file.maxAttempts,
+    cooldownMs: parseDuration(file.cooldown),
+    classes: file.classes as Record<string, RouteId[]>,
+    lanes: Object.entries(file.lanes).map(([name, lane]) => ({
+      name,
+      priority: lane.priority,
+      waitBudgetMs: parseDuration(lane.waitBudget),
+      maxQueue: lane.maxQueue,
+      timeoutMs: parseDuration(lane.timeout),
+      deadlineMs: parseDuration(lane.deadline),
+    })),
+  };
+}

@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { faultSchema } from "./fault-schema.js";
+import { routerConfigSchema } from "./router-schema.js";
+import { durationSchema } from "./schema-parts.js";
+import { arrivalSchema } from "./traffic-schema.js";
+
+export const vendorRefSchema = z.strictObject({
+  profile: z.string().min(1).describe("a profile name from mocks/, or a path to a profile file"),
+});
+
+/** A scenario file: who the vendors are, what traffic arrives, what goes wrong. */
+export const scenarioSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().min(1),
+  description: z.string().default(""),
+  duration: durationSchema,
+  speed: z.number().positive().default(1).describe("live mode: scenario seconds per wall second"),
+  seed: z.number().int().nonnegative().default(1),
+  vendors: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), vendorRefSchema),
+  traffic: z.array(arrivalSchema).min(1),
+  faults: z.array(faultSchema).default([]),
+  router: z.union([
+    routerConfigSchema,
+    z.string().min(1).describe("path to a router config file"),
+  ]),
+  thresholds: z.array(z.string()).default([]),
+});
+
+export type ScenarioFile = z.output<typeof scenarioSchema>;

@@ -1,0 +1,39 @@
+import type { TransportFailure } from "../router/error-category.js";
+
+/** One attempt of a request at one route. */
+export interface Attempt {
+  requestId: number;
+  vendor: string;
+  model: string;
+  promptTokens: number;
+  /** max_tokens sent with the request (what the vendor charges up front). */
+  maxTokens: number;
+  /** The answer length the plan wants. */
+  completionHint: number;
+  stream: boolean;
+}
+
+export interface AttemptResult {
+  /** HTTP status, or 0 when none came back. */
+  status: number;
+  /** Response headers, lower-case names. */
+  headers: Record<string, string>;
+  transport?: TransportFailure;
+  /** Scenario ms when the first token arrived, for streamed answers. */
+  firstTokenMs?: number;
+  /** Tokens the vendor billed for this attempt. */
+  usage: { prompt: number; completion: number };
+}
+
+/**
+ * How the router reaches a vendor: over real HTTP (live) or straight into the
+ * vendor model in virtual time (sim). Both report the same results, so the
+ * engine and the router cannot tell the modes apart.
+ */
+export interface Upstream {
+  /** Sends an attempt; onDone is called once, unless the returned abort is called first. */
+  send(attempt: Attempt, onDone: (result: AttemptResult) => void): () => void;
+  close(): Promise<void>;
+}
+
+export const NO_USAGE = Object.freeze({ prompt: 0, completion: 0 });

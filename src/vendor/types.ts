@@ -1,0 +1,34 @@
+/** What the vendor model needs to know about one model of one vendor account. */
+export interface ModelSpec {
+  name: string;
+  limits: {
+    rpm: number;
+    tpm: number;
+    /** When set, the per-minute limits are also enforced per slice of this many ms. */
+    enforcedPerMs?: number;
+  };
+  latency: { ttftMedianMs: number; ttftSigma: number; tokensPerSecond: number };
+  price: { inputPerMTok: number; outputPerMTok: number };
+  defaultCompletionTokens: number;
+}
+
+export type WireFormat = "openai";
+
+export interface VendorSpec {
+  name: string;
+  profile: string;
+  format: WireFormat;
+  models: ModelSpec[];
+}
+
+export type FaultKind = "throttle" | "server-error";
+
+/** A fault on the timeline, in scenario milliseconds. */
+export interface FaultSpec {
+  kind: FaultKind;
+  vendor: string;
+  model?: string;
+  fromMs: number;
+  untilMs: number;
+  probability: number;
+}

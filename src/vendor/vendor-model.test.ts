@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { createRng } from "../random/rng.js";
+import { testModel, testVendor } from "../test-support/test-specs.js";
+import { VendorModel } from "./vendor-model.js";
+
+const ask = (overrides: Partial<Parameters<VendorModel["admit"]>[0]> = {}) => ({
+  model: "gpt-4o-mini",
+  promptTokens: 100,
+  maxTokens: 50,
+  completionHint: 40,
+  ...overrides,
+});
+
+describe("VendorModel", () => {
+  it("serves within its limits and reports the remaining budget", () => {
+    const vendor = new VendorModel(testVendor(), [], createRng(1));
+    const a = vendor.admit(ask(), 0);
+    expect(a.kind).toBe("serve");
+    if (a.kind !== "serve") return;
+    expect(a.completionTokens).toBe(40);
+    expect(a.ttftMs).toBeCloseTo(500); // sigma 0: the median exactly
+    expect(a.budget.requests).toMatchObject({ limit: 60, remaining: 59 });
+    // Tokens are charged up front: prompt + max tokens.
+    expect(a.budget.tokens).toMatchObject({ limit: 100_000, remaining: 100_000 - 150 });
+  });
+
+  it("throttles once the requests per minute are spent, with the wait until one refills", () => {
+    const vendor = new VendorModel(testVendor(), [], createRng(1));
+    for (let i = 0; i < 60; i++) expect(vendor.admit(ask(), 0).kind).toBe("serve");
+    const a = vendor.admit(ask(), 0);
+    expect(a).toMatchObject({ kind: "throttle", limitType: "requests", limit: 60 });
+    if (a.kind === "throttle") expect(a.retryAfterMs).toBeCloseTo(1000); // 60 s / 60
+    expect(vendor.admit(ask(), 1000).kind).toBe("serve");
+  });
+
+  it("throttles on tokens when a large prompt does not fit the tokens per minute", () => {
+    const vendor = new VendorModel(testVendor(), [], createRng(1));
+    expect(vendor.admit(ask({ promptTokens: 90_000 }), 0).kind).toBe("serve");
+    expect(vendor.admit(ask({ promptTokens: 20_000 }), 0)).toMatchObject({ kind: "throttle", limitType: "tokens" });
+  });
+
+  it("enforces a per-minute limit in slices when the profile says so", () => {
+    const model = testModel({ limits: { rpm: 600, tpm: 1_000_000, enforcedPerMs: 1000 } });
+    const vendor = new VendorModel(testVendor("vendor-a", [model]), [], createRng(1));
+    // 600 per minute in 1 s slices: 10 at once, the 11th is refused...
+    for (let i = 0; i < 10; i++) expect(vendor.admit(ask(), 0).kind).toBe("serve");
+    const refused = vendor.admit(ask(), 0);
+    expect(refused.kind).toBe("throttle");
+    // ...while the headers still state the per-minute limit.
+    if (refused.kind === "throttle") expect(refused.budget.requests.limit).toBe(600);
+  });
+
+  it("answers with a fault while it is on the timeline, and not outside it", () => {
+    const vendor = new VendorModel(
+      testVendor(),
+      [{ kind: "server-error", vendor: "vendor-a", fromMs: 1000, untilMs: 2000, probability: 1 }],
+      createRng(1),
+    );
+    expect(vendor.admit(ask(), 500).kind).toBe("serve");
+    expect(vendor.admit(ask(), 1500).kind).toBe("server-error");
+    expect(vendor.admit(ask(), 2000).kind).toBe("serve");
+  });
+
+  it("refuses a model it does not have", () => {
+    const vendor = new VendorModel(testVendor(), [], createRng(1));
+    expect(vendor.admit(ask({ model: "gpt-9" }), 0).kind).toBe("unknown-model");
+  });
+});
