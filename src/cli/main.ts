@@ -7,18 +7,22 @@ import { ExitCode } from "./exit-codes.js";
 import type { Io } from "./io.js";
 
 export function toolVersion(): string {
-  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }
+  ).version;
 }
 
 function positiveNumber(text: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError("expected a number above 0.");
+  if (!Number.isFinite(value) || value <= 0)
+    throw new InvalidArgumentError("expected a number above 0.");
   return value;
 }
 
 function seedNumber(text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError("expected a whole number, 0 or more.");
+  if (!Number.isInteger(value) || value < 0)
+    throw new InvalidArgumentError("expected a whole number, 0 or more.");
   return value;
 }
 
@@ -47,7 +51,9 @@ export async function main(io: Io): Promise<number> {
   let verbose = io.argv.includes("--verbose");
   const program = new Command()
     .name("gw-chaos")
-    .description("Load- and chaos-test multi-vendor LLM gateways against mock vendors that throttle, slow down and fail.")
+    .description(
+      "Load- and chaos-test multi-vendor LLM gateways against mock vendors that throttle, slow down and fail.",
+    )
     .version(toolVersion())
     .exitOverride()
     .configureOutput({
@@ -60,14 +66,27 @@ export async function main(io: Io): Promise<number> {
     .command("run")
     .description("run a drill: a built-in scenario name or a YAML/JSON file")
     .argument("<scenario>", "built-in scenario name (see `gw-chaos list`) or a path")
-    .addOption(new Option("--mode <mode>", "live: real HTTP on loopback; sim: virtual time").choices(["live", "sim"]).default("live"))
-    .option("--speed <n>", "live mode: scenario seconds per wall second (default: the scenario's)", positiveNumber)
+    .addOption(
+      new Option("--mode <mode>", "live: real HTTP on loopback; sim: virtual time")
+        .choices(["live", "sim"])
+        .default("live"),
+    )
+    .option(
+      "--speed <n>",
+      "live mode: scenario seconds per wall second (default: the scenario's)",
+      positiveNumber,
+    )
     .option("--seed <n>", "seed of every random choice (default: the scenario's)", seedNumber)
     .option("--router <file>", "router config file, in place of the scenario's own")
     .option("--set <path=value>", "override one field of the scenario (repeatable)", collect, [])
     .option("--out <dir>", "where report files go (default: reports/<scenario>-<time>/)")
     .option("--format <list>", "report files to write: json,md,junit", "json,md")
-    .option("--threshold <expr>", 'add a threshold, e.g. "interactive.latency.p95<2500" (repeatable)', collect, [])
+    .option(
+      "--threshold <expr>",
+      'add a threshold, e.g. "interactive.latency.p95<2500" (repeatable)',
+      collect,
+      [],
+    )
     .option("--json", "print the JSON report to stdout instead of tables")
     .option("--quiet", "no progress line")
     .option("--verbose", "print stack traces of unexpected errors")
@@ -98,7 +117,9 @@ export async function main(io: Io): Promise<number> {
     .command("schema")
     .description("print the JSON Schema of a file kind, for editors and CI linters")
     .addArgument(
-      new Argument("[kind]", "file kind").choices(["scenario", "profile", "router"]).default("scenario"),
+      new Argument("[kind]", "file kind")
+        .choices(["scenario", "profile", "router"])
+        .default("scenario"),
     )
     .action(async (kind: "scenario" | "profile" | "router") => {
       const { schemaCommand } = await import("./commands/schema.js");

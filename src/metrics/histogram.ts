@@ -12,7 +12,16 @@ export interface Summary {
   max: number;
 }
 
-export const EMPTY_SUMMARY: Summary = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
+export const EMPTY_SUMMARY: Summary = {
+  count: 0,
+  min: 0,
+  mean: 0,
+  p50: 0,
+  p90: 0,
+  p95: 0,
+  p99: 0,
+  max: 0,
+};
 
 /** One hour: the longest latency a run records exactly. */
 const DEFAULT_HIGHEST_MS = 3_600_000;

@@ -114,7 +114,14 @@ export class Recorder {
   }
 
   /** A request answered: latency (and TTFT when streamed) from its intended start. */
-  served(id: number, lane: string, route: RouteId, intendedMs: number, nowMs: number, firstTokenMs?: number): void {
+  served(
+    id: number,
+    lane: string,
+    route: RouteId,
+    intendedMs: number,
+    nowMs: number,
+    firstTokenMs?: number,
+  ): void {
     const l = this.lane(lane);
     l.ok++;
     l.latency.record(nowMs - intendedMs);

@@ -36,7 +36,15 @@ const LANE_METRICS: Record<string, string[]> = {
   ok: ["count", "rate"],
 };
 const LEDGER_STATS = ["generated", "ok", "failed", "shed", "deadline", "balanced"];
-const ERROR_CATEGORIES = ["throttled", "overloaded", "server-error", "timeout", "connection", "stream-error", "bad-request"];
+const ERROR_CATEGORIES = [
+  "throttled",
+  "overloaded",
+  "server-error",
+  "timeout",
+  "connection",
+  "stream-error",
+  "bad-request",
+];
 const VENDOR_METRICS: Record<string, string[] | RegExp> = {
   errors: ERROR_CATEGORIES,
   status: /^[1-5]\d\d$/,
@@ -46,7 +54,8 @@ const VENDOR_METRICS: Record<string, string[] | RegExp> = {
   share: ["served"],
 };
 
-const PATTERN = /^\s*([A-Za-z0-9_-]+)\.([A-Za-z]+)\.([A-Za-z0-9_-]+)\s*(<=|>=|==|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
+const PATTERN =
+  /^\s*([A-Za-z0-9_-]+)\.([A-Za-z]+)\.([A-Za-z0-9_-]+)\s*(<=|>=|==|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
 export interface ThresholdScopes {
   lanes: readonly string[];
@@ -56,8 +65,16 @@ export interface ThresholdScopes {
 /** Parses and checks one expression; returns the threshold or a message saying what is wrong. */
 export function parseThreshold(expr: string, scopes: ThresholdScopes): Threshold | string {
   const m = PATTERN.exec(expr);
-  if (!m) return 'expected <lane|vendor|all>.<metric>.<stat> <op> <number>, e.g. "interactive.latency.p95<2500"';
-  const [, scope, metric, stat, op, limit] = m as unknown as [string, string, string, string, Op, string];
+  if (!m)
+    return 'expected <lane|vendor|all>.<metric>.<stat> <op> <number>, e.g. "interactive.latency.p95<2500"';
+  const [, scope, metric, stat, op, limit] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    Op,
+    string,
+  ];
   const threshold: Threshold = { expr: expr.trim(), scope, metric, stat, op, limit: Number(limit) };
   const known = (choices: string[] | RegExp | undefined, value: string, what: string) => {
     if (choices === undefined) return `unknown metric "${value}"`;
@@ -105,8 +122,13 @@ export function thresholdValue(t: Threshold, report: JsonReport): number | null 
     const ok = lanes.reduce((n, l) => n + l.ok, 0);
     if (t.metric === "requests") return requests;
     if (t.metric === "ok") return t.stat === "count" ? ok : requests === 0 ? null : ok / requests;
-    const key = t.metric === "latency" ? "latencyMs" : t.metric === "ttft" ? "ttftMs" : "queueAgeMs";
-    if (lanes.length !== 1) return allLanesStat(lanes.map((l) => l[key]), t.stat);
+    const key =
+      t.metric === "latency" ? "latencyMs" : t.metric === "ttft" ? "ttftMs" : "queueAgeMs";
+    if (lanes.length !== 1)
+      return allLanesStat(
+        lanes.map((l) => l[key]),
+        t.stat,
+      );
     const summary = lanes[0]![key];
     if (summary.count === 0 && t.stat !== "count") return null;
     return summary[t.stat as keyof typeof summary];

@@ -53,7 +53,9 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   const { model, scheduler } = options;
   const host = options.host ?? "127.0.0.1";
   const epochS = options.epochS ?? 1_767_225_600;
-  const pacer = new StreamPacer(scheduler, (stream, index) => (stream as StreamState).writer.token(index));
+  const pacer = new StreamPacer(scheduler, (stream, index) =>
+    (stream as StreamState).writer.token(index),
+  );
   const pending = new Set<() => void>();
   let nextId = 1;
 
@@ -109,7 +111,8 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     };
 
     if (!chat.stream) {
-      const doneAt = firstTokenAt + generationMs(admission.completionTokens, admission.tokensPerSecond);
+      const doneAt =
+        firstTokenAt + generationMs(admission.completionTokens, admission.tokensPerSecond);
       later(doneAt, () =>
         send(res, {
           status: 200,
@@ -144,8 +147,16 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   const server: Server = createServer((req, res) => {
     const url = req.url ?? "/";
     if (req.method === "GET" && url === "/_gw/state") {
-      const state = { vendor: model.spec.name, nowMs: scheduler.now(), models: model.state(scheduler.now()) };
-      return send(res, { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(state) });
+      const state = {
+        vendor: model.spec.name,
+        nowMs: scheduler.now(),
+        models: model.state(scheduler.now()),
+      };
+      return send(res, {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(state),
+      });
     }
     if (req.method !== "POST" || url.split("?")[0] !== CHAT_PATH) {
       req.resume();

@@ -90,11 +90,15 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
     vendor: r.info.vendor,
     model: r.info.model,
     attempts: r.attempts,
-    status: Object.fromEntries([...r.status.entries()].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v])),
+    status: Object.fromEntries(
+      [...r.status.entries()].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v]),
+    ),
     errors: Object.fromEntries([...r.errors.entries()].sort(([a], [b]) => a.localeCompare(b))),
     tokens: { prompt: r.promptTokens, completion: r.completionTokens },
     spendUsd: round(
-      (r.promptTokens * r.info.price.inputPerMTok + r.completionTokens * r.info.price.outputPerMTok) / 1e6,
+      (r.promptTokens * r.info.price.inputPerMTok +
+        r.completionTokens * r.info.price.outputPerMTok) /
+        1e6,
       6,
     ),
     share: servedTotal === 0 ? 0 : round(r.served / servedTotal, 4),

@@ -10,7 +10,8 @@ export function renderJunitReport(report: JsonReport): string {
   const cases = report.thresholds.map((t) => {
     const name = escapeXml(t.expr);
     const value = t.value === null ? "none" : String(t.value);
-    if (t.ok) return `    <testcase classname="gw-chaos.${escapeXml(report.scenario)}" name="${name}"/>`;
+    if (t.ok)
+      return `    <testcase classname="gw-chaos.${escapeXml(report.scenario)}" name="${name}"/>`;
     return (
       `    <testcase classname="gw-chaos.${escapeXml(report.scenario)}" name="${name}">\n` +
       `      <failure message="${escapeXml(`${t.expr} failed: value ${value}`)}" type="threshold">value ${escapeXml(value)}; threshold ${name}</failure>\n` +

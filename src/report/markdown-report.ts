@@ -18,7 +18,16 @@ export function renderMarkdownReport(report: JsonReport): string {
     "### Lanes",
     "",
     table(
-      ["lane", "requests", "ok", "latency p50 ms", "p95 ms", "p99 ms", "TTFT p95 ms", "queue age p95 ms"],
+      [
+        "lane",
+        "requests",
+        "ok",
+        "latency p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "TTFT p95 ms",
+        "queue age p95 ms",
+      ],
       Object.entries(report.lanes).map(([name, l]) => [
         name,
         l.requests,
@@ -34,7 +43,17 @@ export function renderMarkdownReport(report: JsonReport): string {
     "### Routes",
     "",
     table(
-      ["route", "attempts", "200", "429", "errors", "served share", "prompt tokens", "completion tokens", "spend USD"],
+      [
+        "route",
+        "attempts",
+        "200",
+        "429",
+        "errors",
+        "served share",
+        "prompt tokens",
+        "completion tokens",
+        "spend USD",
+      ],
       report.routes.map((r) => [
         `${r.vendor}/${r.model}`,
         r.attempts,
@@ -57,7 +76,11 @@ export function renderMarkdownReport(report: JsonReport): string {
       "",
       table(
         ["threshold", "value", "result"],
-        report.thresholds.map((t) => [`\`${t.expr}\``, t.value ?? "none", t.ok ? "pass" : "**FAIL**"]),
+        report.thresholds.map((t) => [
+          `\`${t.expr}\``,
+          t.value ?? "none",
+          t.ok ? "pass" : "**FAIL**",
+        ]),
       ),
       "",
     );

@@ -10,7 +10,8 @@ export interface TerminalOptions {
 }
 
 const n = (value: number) => value.toLocaleString("en-US");
-const ms = (value: number) => (value >= 10_000 ? `${(value / 1000).toFixed(1)}s` : `${Math.round(value)}ms`);
+const ms = (value: number) =>
+  value >= 10_000 ? `${(value / 1000).toFixed(1)}s` : `${Math.round(value)}ms`;
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 /** The end-of-run report for people: tables per lane, per route, over time; thresholds; ledger. */
@@ -26,12 +27,23 @@ export function renderTerminalReport(report: JsonReport, options: TerminalOption
       `mode ${report.mode} · seed ${report.seed} · ` +
         (report.mode === "live" ? `speed ${report.speed}x · ` : "") +
         `${formatDuration(report.durationMs)} of scenario time` +
-        (report.partial ? ` · ${c.yellow("partial: stopped at")} ${formatDuration(report.endedMs)}` : ""),
+        (report.partial
+          ? ` · ${c.yellow("partial: stopped at")} ${formatDuration(report.endedMs)}`
+          : ""),
     ),
     "",
   );
 
-  const lanes = table(["lane", "requests", "ok", "latency p50", "p95", "p99", "TTFT p95", "queue age p95"]);
+  const lanes = table([
+    "lane",
+    "requests",
+    "ok",
+    "latency p50",
+    "p95",
+    "p99",
+    "TTFT p95",
+    "queue age p95",
+  ]);
   for (const [name, lane] of Object.entries(report.lanes)) {
     lanes.push([
       name,
@@ -44,9 +56,23 @@ export function renderTerminalReport(report: JsonReport, options: TerminalOption
       ms(lane.queueAgeMs.p95),
     ]);
   }
-  out.push(c.bold("Lanes") + c.dim("  (latency from each request's intended start)"), lanes.toString(), "");
+  out.push(
+    c.bold("Lanes") + c.dim("  (latency from each request's intended start)"),
+    lanes.toString(),
+    "",
+  );
 
-  const routes = table(["route", "attempts", "200", "429", "other errors", "served", "tokens in/out", "spend", "limit rpm"]);
+  const routes = table([
+    "route",
+    "attempts",
+    "200",
+    "429",
+    "other errors",
+    "served",
+    "tokens in/out",
+    "spend",
+    "limit rpm",
+  ]);
   for (const r of report.routes) {
     const throttled = r.status["429"] ?? 0;
     const other = Object.entries(r.errors)
@@ -67,20 +93,27 @@ export function renderTerminalReport(report: JsonReport, options: TerminalOption
   }
   out.push(c.bold("Routes"), routes.toString(), "");
 
-  out.push(c.bold("Over time") + c.dim("  (sends per route, 429s in brackets)"), timeline(report, options, c), "");
+  out.push(
+    c.bold("Over time") + c.dim("  (sends per route, 429s in brackets)"),
+    timeline(report, options, c),
+    "",
+  );
 
   if (report.thresholds.length > 0) {
     out.push(c.bold("Thresholds"));
     for (const t of report.thresholds) {
       const mark = t.ok ? c.green("✔ pass") : c.red("✘ FAIL");
-      out.push(`  ${mark}  ${t.expr}  ${c.dim(`(value ${t.value === null ? "none" : round(t.value)})`)}`);
+      out.push(
+        `  ${mark}  ${t.expr}  ${c.dim(`(value ${t.value === null ? "none" : round(t.value)})`)}`,
+      );
     }
     out.push("");
   }
 
   const l = report.ledger;
   const parts = [`ok ${n(l.ok)}`];
-  for (const [reason, count] of Object.entries(l.failed)) parts.push(`failed/${reason} ${n(count)}`);
+  for (const [reason, count] of Object.entries(l.failed))
+    parts.push(`failed/${reason} ${n(count)}`);
   for (const [reason, count] of Object.entries(l.shed)) parts.push(`shed/${reason} ${n(count)}`);
   if (l.deadline) parts.push(`deadline ${n(l.deadline)}`);
   out.push(
@@ -88,13 +121,21 @@ export function renderTerminalReport(report: JsonReport, options: TerminalOption
       (l.balanced ? c.green("✔ balanced") : c.red("✘ NOT BALANCED (a harness bug)")),
   );
   if (!report.harness.trusted) {
-    out.push(c.yellow("Harness overloaded: event-loop delay or send lag distorted these figures (harness.trusted=false)."));
+    out.push(
+      c.yellow(
+        "Harness overloaded: event-loop delay or send lag distorted these figures (harness.trusted=false).",
+      ),
+    );
   }
   return `${out.join("\n")}\n`;
 }
 
 /** Per-step rows: arrivals per lane (req/s), worst second's p95 per lane, sends per route. */
-function timeline(report: JsonReport, options: TerminalOptions, c: InstanceType<typeof Chalk>): string {
+function timeline(
+  report: JsonReport,
+  options: TerminalOptions,
+  c: InstanceType<typeof Chalk>,
+): string {
   const stepS = options.timelineStepS ?? (report.durationMs > 20 * 60_000 ? 300 : 60);
   const laneNames = Object.keys(report.lanes);
   const routeIds = report.routes.map((r) => `${r.vendor}/${r.model}`);

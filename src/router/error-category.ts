@@ -14,7 +14,10 @@ export type ErrorCategory =
 /** What went wrong below HTTP, when something did. */
 export type TransportFailure = "timeout" | "connection" | "stream-error";
 
-export function categorise(status: number, transport?: TransportFailure): ErrorCategory | undefined {
+export function categorise(
+  status: number,
+  transport?: TransportFailure,
+): ErrorCategory | undefined {
   if (transport) return transport;
   if (status >= 200 && status < 300) return undefined;
   if (status === 429) return "throttled";

@@ -30,13 +30,23 @@ describe("rate-limit headers (P4)", () => {
   it("prefers retry-after-ms to retry-after, as the official SDK does", () => {
     expect(parseRetryAfter({ "retry-after-ms": "250.5", "retry-after": "1" })).toBe(250.5);
     expect(parseRetryAfter({ "retry-after": "3" })).toBe(3000);
-    expect(parseRetryAfter({ "retry-after": "Wed, 21 Oct 2026 07:28:05 GMT" }, Date.UTC(2026, 9, 21, 7, 28, 0))).toBe(5000);
+    expect(
+      parseRetryAfter(
+        { "retry-after": "Wed, 21 Oct 2026 07:28:05 GMT" },
+        Date.UTC(2026, 9, 21, 7, 28, 0),
+      ),
+    ).toBe(5000);
     expect(parseRetryAfter({ "retry-after": "soon" })).toBeUndefined();
     expect(parseRetryAfter({})).toBeUndefined();
   });
 
   it("ignores partial or malformed budgets instead of guessing", () => {
     expect(parseRateLimitHeaders({ "x-ratelimit-remaining-requests": "5" })).toEqual({});
-    expect(parseRateLimitHeaders({ "x-ratelimit-limit-requests": "x", "x-ratelimit-remaining-requests": "5" })).toEqual({});
+    expect(
+      parseRateLimitHeaders({
+        "x-ratelimit-limit-requests": "x",
+        "x-ratelimit-remaining-requests": "5",
+      }),
+    ).toEqual({});
   });
 });

@@ -22,7 +22,8 @@ export class RouteBudget {
   inFlight = 0;
 
   observe(observation: BudgetObservation, nowMs: number): void {
-    if (observation.requests) this.requests = this.learn(observation.requests, this.requestsSent, nowMs);
+    if (observation.requests)
+      this.requests = this.learn(observation.requests, this.requestsSent, nowMs);
     if (observation.tokens) this.tokens = this.learn(observation.tokens, this.tokensSent, nowMs);
   }
 
@@ -71,7 +72,8 @@ export class RouteBudget {
 function available(learned: LearnedLimit, sent: number, nowMs: number): number {
   const { limit, remaining, resetMs, observedAtMs, sentAtObservation } = learned;
   const elapsed = nowMs - observedAtMs;
-  const refilled = resetMs <= 0 ? limit : remaining + (limit - remaining) * Math.min(1, elapsed / resetMs);
+  const refilled =
+    resetMs <= 0 ? limit : remaining + (limit - remaining) * Math.min(1, elapsed / resetMs);
   return Math.min(limit, refilled) - (sent - sentAtObservation);
 }
 

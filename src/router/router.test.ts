@@ -9,8 +9,22 @@ const config = (overrides: Partial<RouterConfig> = {}): RouterConfig => ({
   cooldownMs: 1000,
   classes: { chat: ["a/m", "b/m", "c/m"] },
   lanes: [
-    { name: "interactive", priority: 0, waitBudgetMs: 2000, maxQueue: 100, timeoutMs: 30_000, deadlineMs: 60_000 },
-    { name: "background", priority: 1, waitBudgetMs: 60_000, maxQueue: 100, timeoutMs: 30_000, deadlineMs: 600_000 },
+    {
+      name: "interactive",
+      priority: 0,
+      waitBudgetMs: 2000,
+      maxQueue: 100,
+      timeoutMs: 30_000,
+      deadlineMs: 60_000,
+    },
+    {
+      name: "background",
+      priority: 1,
+      waitBudgetMs: 60_000,
+      maxQueue: 100,
+      timeoutMs: 30_000,
+      deadlineMs: 600_000,
+    },
   ],
   ...overrides,
 });
@@ -34,7 +48,8 @@ const throttled = (retryAfterMs?: number): AttemptOutcome => ({
   status: 429,
   headers: retryAfterMs === undefined ? {} : { "retry-after-ms": String(retryAfterMs) },
 });
-const sends = (ds: Decision[]) => ds.filter((d) => d.type === "send").map((d) => (d.type === "send" ? d.route : ""));
+const sends = (ds: Decision[]) =>
+  ds.filter((d) => d.type === "send").map((d) => (d.type === "send" ? d.route : ""));
 
 describe("Router", () => {
   it("P1 sends to the first route of the class while it has budget", () => {
@@ -49,10 +64,10 @@ describe("Router", () => {
     const first = request();
     router.submit(first);
     router.dispatch(0);
-    // a/m says 25 of 100 remain: with 20% kept back, 4 more fit, the 5th goes to b/m.
+    // a/m says 25 of 100 remain: with 20 kept back, 5 more fit, the 6th goes to b/m.
     router.complete(first.id, ok(budgetHeaders(100, 25)), 0);
-    for (let i = 0; i < 6; i++) router.submit(request());
-    expect(sends(router.dispatch(0))).toEqual(["a/m", "a/m", "a/m", "a/m", "b/m", "b/m"]);
+    for (let i = 0; i < 7; i++) router.submit(request());
+    expect(sends(router.dispatch(0))).toEqual(["a/m", "a/m", "a/m", "a/m", "a/m", "b/m", "b/m"]);
   });
 
   it("P6 counts the budget back in as the route refills", () => {
@@ -64,7 +79,7 @@ describe("Router", () => {
     router.submit(request());
     expect(sends(router.dispatch(0))).toEqual(["b/m"]);
     // Half the reset time later, half the missing 80 is back: 60 remain.
-    router.submit(request());
+    router.submit(request("interactive", 30_000));
     expect(sends(router.dispatch(30_000))).toEqual(["a/m"]);
   });
 
@@ -73,12 +88,15 @@ describe("Router", () => {
     const r = request();
     router.submit(r);
     router.dispatch(0);
-    expect(router.complete(r.id, throttled(5000), 10)).toEqual({ type: "retry", category: "throttled" });
+    expect(router.complete(r.id, throttled(5000), 10)).toEqual({
+      type: "retry",
+      category: "throttled",
+    });
     // The retry goes elsewhere at once; new requests avoid a/m until 5010 ms.
     expect(sends(router.dispatch(10))).toEqual(["b/m"]);
-    router.submit(request());
+    router.submit(request("interactive", 5009));
     expect(sends(router.dispatch(5009))).toEqual(["b/m"]);
-    router.submit(request());
+    router.submit(request("interactive", 5010));
     expect(sends(router.dispatch(5010))).toEqual(["a/m"]);
     expect(router.routeState("a/m", 5010)?.cooling).toBe(false);
   });
@@ -100,7 +118,10 @@ describe("Router", () => {
     router.dispatch(0);
     expect(router.complete(r.id, { status: 500, headers: {} }, 0).type).toBe("retry");
     router.dispatch(0);
-    expect(router.complete(r.id, { status: 500, headers: {} }, 0)).toEqual({ type: "failed", category: "server-error" });
+    expect(router.complete(r.id, { status: 500, headers: {} }, 0)).toEqual({
+      type: "failed",
+      category: "server-error",
+    });
   });
 
   it("does not retry a request the vendor rejected as bad", () => {
@@ -108,7 +129,10 @@ describe("Router", () => {
     const r = request();
     router.submit(r);
     router.dispatch(0);
-    expect(router.complete(r.id, { status: 400, headers: {} }, 0)).toEqual({ type: "failed", category: "bad-request" });
+    expect(router.complete(r.id, { status: 400, headers: {} }, 0)).toEqual({
+      type: "failed",
+      category: "bad-request",
+    });
   });
 
   it("P8 serves the interactive lane before the background lane", () => {
@@ -162,10 +186,17 @@ describe("Router", () => {
     );
     fc.assert(
       fc.property(
-        fc.array(fc.record({ lane: fc.constantFrom("interactive", "background"), gapMs: fc.nat(3000), cost: fc.nat(5000) }), {
-          minLength: 1,
-          maxLength: 60,
-        }),
+        fc.array(
+          fc.record({
+            lane: fc.constantFrom("interactive", "background"),
+            gapMs: fc.nat(3000),
+            cost: fc.nat(5000),
+          }),
+          {
+            minLength: 1,
+            maxLength: 60,
+          },
+        ),
         fc.infiniteStream(fc.tuple(outcome, fc.nat(5000))),
         (arrivals, answers) => {
           const router = new Router(config());
@@ -192,7 +223,11 @@ describe("Router", () => {
             apply(router.dispatch(now));
           }
           // Let time run until nothing is in flight or waiting.
-          for (let guard = 0; guard < 10_000 && (inFlight.length > 0 || router.waiting > 0); guard++) {
+          for (
+            let guard = 0;
+            guard < 10_000 && (inFlight.length > 0 || router.waiting > 0);
+            guard++
+          ) {
             inFlight.sort((x, y) => x.at - y.at);
             const next = inFlight.shift();
             const wake = router.wakeAt(now);

@@ -1,4 +1,9 @@
-import { categorise, type ErrorCategory, isRetryable, type TransportFailure } from "./error-category.js";
+import {
+  categorise,
+  type ErrorCategory,
+  isRetryable,
+  type TransportFailure,
+} from "./error-category.js";
 import { type Headers, parseRateLimitHeaders } from "./rate-limit-headers.js";
 import { RouteBudget } from "./route-budget.js";
 import type { LaneConfig, RouteId, RouterConfig } from "./types.js";
@@ -85,51 +90,66 @@ export class Router<R extends RouterRequest = RouterRequest> {
   private readonly lanes: { config: LaneConfig; queue: Queue<Entry<R>> }[];
   private readonly laneByName = new Map<string, { config: LaneConfig; queue: Queue<Entry<R>> }>();
   private readonly attempts = new Map<number, Entry<R>>();
+  private readonly classCount: number;
 
   constructor(private readonly config: RouterConfig) {
     this.lanes = [...config.lanes]
       .sort((a, b) => a.priority - b.priority)
       .map((lane) => ({ config: lane, queue: new Queue<Entry<R>>() }));
     for (const lane of this.lanes) this.laneByName.set(lane.config.name, lane);
+    this.classCount = Object.keys(config.classes).length;
     for (const routes of Object.values(config.classes)) {
-      for (const route of routes) if (!this.budgets.has(route)) this.budgets.set(route, new RouteBudget());
+      for (const route of routes)
+        if (!this.budgets.has(route)) this.budgets.set(route, new RouteBudget());
     }
   }
 
   /** Takes a new request into its lane; a full lane sheds it at once. */
   submit(request: R): Decision<R> | undefined {
     const lane = this.lane(request.lane);
-    if (lane.queue.length >= lane.config.maxQueue) return { type: "shed", request, reason: "queue-full" };
+    if (lane.queue.length >= lane.config.maxQueue)
+      return { type: "shed", request, reason: "queue-full" };
     lane.queue.push({ request, attempts: 0, lastRoute: undefined });
     return undefined;
   }
 
-  /** Sends what can go now, sheds what waited too long, in lane priority order. */
+  /**
+   * Sends what can go now and sheds what waited too long, lane by lane in
+   * priority order, each lane first-in first-out. A request with no route that has
+   * room keeps its place, and so does everything of its class behind it; those
+   * are still checked against their wait budget and deadline.
+   */
   dispatch(nowMs: number): Decision<R>[] {
     const decisions: Decision<R>[] = [];
     for (const { config, queue } of this.lanes) {
-      for (let entry = queue.peek(); entry !== undefined; entry = queue.peek()) {
+      if (queue.length === 0) continue;
+      const blocked = new Set<string>();
+      const kept: Entry<R>[] = [];
+      for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
         const age = nowMs - entry.request.arrivedMs;
         if (age >= config.deadlineMs) {
-          queue.shift();
           decisions.push({ type: "deadline", request: entry.request });
           continue;
         }
         if (entry.attempts === 0 && age >= config.waitBudgetMs) {
-          queue.shift();
           decisions.push({ type: "shed", request: entry.request, reason: "wait-budget" });
           continue;
         }
-        const route = this.pickRoute(entry, nowMs);
-        // The head waits for room, and the lane behind it waits too (FIFO).
-        if (route === undefined) break;
-        queue.shift();
+        const route = blocked.has(entry.request.class) ? undefined : this.pickRoute(entry, nowMs);
+        if (route === undefined) {
+          blocked.add(entry.request.class);
+          kept.push(entry);
+          // Everything behind is younger and blocked too: nothing more to do here.
+          if (blocked.size === this.classCount && entry.attempts === 0) break;
+          continue;
+        }
         entry.attempts += 1;
         entry.lastRoute = route;
         this.budgets.get(route)!.recordSend(entry.request.tokenCost);
         this.attempts.set(entry.request.id, entry);
         decisions.push({ type: "send", request: entry.request, route, attempt: entry.attempts });
       }
+      for (let i = kept.length - 1; i >= 0; i--) queue.unshift(kept[i]!);
     }
     return decisions;
   }
@@ -137,7 +157,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
   /** Learns from an attempt's result and says what becomes of the request. */
   complete(requestId: number, outcome: AttemptOutcome, nowMs: number): Verdict {
     const entry = this.attempts.get(requestId);
-    if (!entry || !entry.lastRoute) throw new Error(`no attempt in flight for request ${requestId}`);
+    if (!entry?.lastRoute) throw new Error(`no attempt in flight for request ${requestId}`);
     this.attempts.delete(requestId);
     const budget = this.budgets.get(entry.lastRoute)!;
     budget.recordDone();
@@ -153,7 +173,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
     if (!isRetryable(category) || entry.attempts >= this.config.maxAttempts) {
       return { type: "failed", category };
     }
-    if (nowMs - entry.request.arrivedMs >= lane.config.deadlineMs) return { type: "deadline", category };
+    if (nowMs - entry.request.arrivedMs >= lane.config.deadlineMs)
+      return { type: "deadline", category };
     // A retry goes to the front of its lane: it has waited longest.
     lane.queue.unshift(entry);
     return { type: "retry", category };

@@ -184,16 +184,28 @@ export class Engine {
     this.inFlight.delete(request.id);
     attempt.cancelTimeout();
     const now = this.o.scheduler.now();
-    const outcome = { status: result.status, headers: result.headers, ...(result.transport ? { transport: result.transport } : {}) };
+    const outcome = {
+      status: result.status,
+      headers: result.headers,
+      ...(result.transport ? { transport: result.transport } : {}),
+    };
     const verdict = this.router.complete(request.id, outcome, now);
-    const category: ErrorCategory | undefined = verdict.type === "done" ? undefined : verdict.category;
+    const category: ErrorCategory | undefined =
+      verdict.type === "done" ? undefined : verdict.category;
     if (category === "throttled") this.throttled++;
     const { recorder } = this.o;
     recorder.attemptDone(route, result.status, category, result.usage);
     const p = request.planned;
     switch (verdict.type) {
       case "done":
-        recorder.served(p.id, p.lane, route, p.intendedMs, now, p.stream ? result.firstTokenMs : undefined);
+        recorder.served(
+          p.id,
+          p.lane,
+          route,
+          p.intendedMs,
+          now,
+          p.stream ? result.firstTokenMs : undefined,
+        );
         break;
       case "failed":
         recorder.settle(p.id, { type: "failed", reason: verdict.category });
@@ -238,7 +250,8 @@ export class Engine {
 
   private checkFinished(): void {
     if (this.finished) return;
-    const drained = this.cursor >= this.o.plan.length && this.router.waiting === 0 && this.inFlight.size === 0;
+    const drained =
+      this.cursor >= this.o.plan.length && this.router.waiting === 0 && this.inFlight.size === 0;
     // A run lasts at least its scenario's duration, so the series covers all of it;
     // past that, it ends once every request is settled (checked at least each tick).
     if (drained && (this.stopped || this.o.scheduler.now() >= this.o.durationMs)) this.finish();

@@ -52,9 +52,17 @@ export function routeInfos(scenario: ResolvedScenario): RouteInfo[] {
       if (seen.has(id)) continue;
       seen.add(id);
       const { vendor, model } = splitRouteId(id);
-      const spec = scenario.vendors.find((v) => v.name === vendor)?.models.find((m) => m.name === model);
+      const spec = scenario.vendors
+        .find((v) => v.name === vendor)
+        ?.models.find((m) => m.name === model);
       if (!spec) throw new Error(`route ${id} names no known model`);
-      infos.push({ id: routeId(vendor, model), vendor, model, limits: spec.limits, price: spec.price });
+      infos.push({
+        id: routeId(vendor, model),
+        vendor,
+        model,
+        limits: spec.limits,
+        price: spec.price,
+      });
     }
   }
   return infos;
@@ -70,14 +78,24 @@ function vendorModels(scenario: ResolvedScenario, seed: number): Map<string, Ven
 }
 
 /** Runs one scenario in live or sim mode and returns everything it measured. */
-export async function runScenario(scenario: ResolvedScenario, options: RunOptions): Promise<RunResult> {
+export async function runScenario(
+  scenario: ResolvedScenario,
+  options: RunOptions,
+): Promise<RunResult> {
   const plan = buildPlan(scenario.traffic, scenario.durationMs, options.seed);
   const routes = routeInfos(scenario);
   const recorder = new Recorder(
     scenario.router.lanes.map((l) => l.name),
     routes,
   );
-  const common = { scenario, mode: options.mode, seed: options.seed, speed: options.speed, recorder, routes };
+  const common = {
+    scenario,
+    mode: options.mode,
+    seed: options.seed,
+    speed: options.speed,
+    recorder,
+    routes,
+  };
   const engineOptions = (scheduler: Scheduler, upstream: Upstream) => ({
     plan,
     durationMs: scenario.durationMs,
@@ -90,7 +108,9 @@ export async function runScenario(scenario: ResolvedScenario, options: RunOption
 
   if (options.mode === "sim") {
     const scheduler = new VirtualScheduler();
-    const engine = new Engine(engineOptions(scheduler, new SimUpstream(vendorModels(scenario, options.seed), scheduler)));
+    const engine = new Engine(
+      engineOptions(scheduler, new SimUpstream(vendorModels(scenario, options.seed), scheduler)),
+    );
     const stop = () => engine.stop(STOP_GRACE_MS);
     options.signal?.addEventListener("abort", stop, { once: true });
     engine.start();
@@ -131,7 +151,12 @@ export async function runScenario(scenario: ResolvedScenario, options: RunOption
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
-      throw new RunError(`cannot start a mock vendor: ${(error as Error).message}`, code, undefined, { cause: error });
+      throw new RunError(
+        `cannot start a mock vendor: ${(error as Error).message}`,
+        code,
+        undefined,
+        { cause: error },
+      );
     }
     throw error;
   } finally {

@@ -9,9 +9,14 @@ import { applyOverrides, type Override } from "./overrides.js";
 import { closest, formatIssues, InputError, type PathSegment, problem } from "./problems.js";
 import { type VendorProfileFile, vendorProfileSchema } from "./profile-schema.js";
 import { readDocument, type SourceDocument } from "./read-document.js";
-import { builtInProfileNames, builtInScenarioNames, locateProfile, locateScenario } from "./registry.js";
+import {
+  builtInProfileNames,
+  builtInScenarioNames,
+  locateProfile,
+  locateScenario,
+} from "./registry.js";
 import { type RouterConfigFile, routerConfigSchema } from "./router-schema.js";
-import { type ScenarioFile, scenarioSchema } from "./scenario-schema.js";
+import { type ScenarioFile, scenarioWithRouterSchema } from "./scenario-schema.js";
 
 /** A scenario with every reference resolved and every time in scenario milliseconds. */
 export interface ResolvedScenario {
@@ -35,13 +40,24 @@ export interface LoadOptions {
   routerFile?: string;
 }
 
-/** Validates data against a schema, throwing every problem at once with its line. */
-export function validate<T extends z.ZodType>(schema: T, source: SourceDocument, data = source.data): z.output<T> {
+/**
+ * Validates data against a schema, throwing every problem at once with its line,
+ * or with the --set that wrote the value.
+ */
+export function validate<T extends z.ZodType>(
+  schema: T,
+  source: SourceDocument,
+  data = source.data,
+  overrides: readonly Override[] = [],
+): z.output<T> {
   const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
   const lines = formatIssues(source.displayName, result.error.issues, schema);
   throw new InputError(
     lines.map((line, i) => {
+      const path = result.error.issues[i]!.path.map(String);
+      const override = overrides.find((o) => o.path.every((segment, j) => path[j] === segment));
+      if (override) return `${line} (from --set ${override.text})`;
       const at = source.lineOf(result.error.issues[i]!.path);
       return at === undefined ? line : `${line} (line ${at})`;
     }),
@@ -65,7 +81,8 @@ export function loadScenario(ref: string, options: LoadOptions): ResolvedScenari
   let data = source.data;
   if (data && typeof data === "object" && !Array.isArray(data)) {
     const raw = data as Record<string, unknown>;
-    const routerRef = options.routerFile ?? (typeof raw.router === "string" ? raw.router : undefined);
+    const routerRef =
+      options.routerFile ?? (typeof raw.router === "string" ? raw.router : undefined);
     if (routerRef !== undefined) {
       const routerPath = options.routerFile ? options.routerFile : routerRef;
       const base = options.routerFile ? options.cwd : dirname(path);
@@ -73,7 +90,7 @@ export function loadScenario(ref: string, options: LoadOptions): ResolvedScenari
     }
   }
   data = applyOverrides(data, options.overrides ?? []);
-  const file = validate(scenarioSchema, source, data);
+  const file = validate(scenarioWithRouterSchema, source, data, options.overrides);
   return resolveScenario(file, source, dirname(path), options.cwd);
 }
 
@@ -117,7 +134,9 @@ function resolveScenario(
       report(
         ["vendors", name, "profile"],
         `unknown profile "${ref.profile}"` +
-          (hint ? ` (did you mean "${hint}"?)` : ` (expected one of: ${names.join(", ")}, or a path to a profile file)`),
+          (hint
+            ? ` (did you mean "${hint}"?)`
+            : ` (expected one of: ${names.join(", ")}, or a path to a profile file)`),
       );
       continue;
     }
@@ -136,24 +155,36 @@ function resolveScenario(
     const vendor = route.slice(0, slash);
     const model = route.slice(slash + 1);
     if (!vendorNames.includes(vendor)) {
-      report(path, `unknown vendor "${vendor}" (vendors of this scenario: ${vendorNames.join(", ")})`);
+      report(
+        path,
+        `unknown vendor "${vendor}" (vendors of this scenario: ${vendorNames.join(", ")})`,
+      );
     } else if (models.has(vendor) && !models.get(vendor)!.has(model)) {
-      report(path, `vendor "${vendor}" has no model "${model}" (it has: ${[...models.get(vendor)!].join(", ")})`);
+      report(
+        path,
+        `vendor "${vendor}" has no model "${model}" (it has: ${[...models.get(vendor)!].join(", ")})`,
+      );
     }
   };
 
-  const router = file.router as RouterConfigFile; // a string was replaced by its file above
+  const router = file.router;
   for (const [cls, routes] of Object.entries(router.classes)) {
-    routes.forEach((route, i) => checkRoute(route, ["router", "classes", cls, i]));
+    for (const [i, route] of routes.entries()) checkRoute(route, ["router", "classes", cls, i]);
   }
   const laneNames = Object.keys(router.lanes);
   const classNames = Object.keys(router.classes);
   file.traffic.forEach((arrival, i) => {
     if (!laneNames.includes(arrival.lane)) {
-      report(["traffic", i, "lane"], `unknown lane "${arrival.lane}" (router.lanes has: ${laneNames.join(", ")})`);
+      report(
+        ["traffic", i, "lane"],
+        `unknown lane "${arrival.lane}" (router.lanes has: ${laneNames.join(", ")})`,
+      );
     }
     if (!classNames.includes(arrival.class)) {
-      report(["traffic", i, "class"], `unknown class "${arrival.class}" (router.classes has: ${classNames.join(", ")})`);
+      report(
+        ["traffic", i, "class"],
+        `unknown class "${arrival.class}" (router.classes has: ${classNames.join(", ")})`,
+      );
     }
     for (const key of ["prompt", "completion"] as const) {
       const size = arrival[key];
@@ -164,8 +195,15 @@ function resolveScenario(
   });
   file.faults.forEach((fault, i) => {
     if (!vendorNames.includes(fault.vendor)) {
-      report(["faults", i, "vendor"], `unknown vendor "${fault.vendor}" (vendors of this scenario: ${vendorNames.join(", ")})`);
-    } else if (fault.model && models.has(fault.vendor) && !models.get(fault.vendor)!.has(fault.model)) {
+      report(
+        ["faults", i, "vendor"],
+        `unknown vendor "${fault.vendor}" (vendors of this scenario: ${vendorNames.join(", ")})`,
+      );
+    } else if (
+      fault.model &&
+      models.has(fault.vendor) &&
+      !models.get(fault.vendor)!.has(fault.model)
+    ) {
       report(["faults", i, "model"], `vendor "${fault.vendor}" has no model "${fault.model}"`);
     }
   });
@@ -231,7 +269,9 @@ function toVendorSpec(name: string, profile: VendorProfileFile): VendorSpec {
       limits: {
         rpm: m.limits.rpm,
         tpm: m.limits.tpm,
-        ...(m.limits.enforcedPer !== undefined ? { enforcedPerMs: parseDuration(m.limits.enforcedPer) } : {}),
+        ...(m.limits.enforcedPer !== undefined
+          ? { enforcedPerMs: parseDuration(m.limits.enforcedPer) }
+          : {}),
       },
       latency: {
         ttftMedianMs: parseDuration(m.latency.ttft.median),

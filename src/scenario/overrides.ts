@@ -34,11 +34,15 @@ export function applyOverrides(data: unknown, overrides: readonly Override[]): u
     let node: unknown = root;
     for (const [i, segment] of path.entries()) {
       if (node === null || typeof node !== "object") {
-        throw new InputError([`--set ${text}: ${path.slice(0, i).join(".")} is not an object or list`]);
+        throw new InputError([
+          `--set ${text}: ${path.slice(0, i).join(".")} is not an object or list`,
+        ]);
       }
       const container = node as Record<string, unknown>;
       if (Array.isArray(container) && !/^\d+$/.test(segment)) {
-        throw new InputError([`--set ${text}: ${path.slice(0, i).join(".")} is a list; expected an index`]);
+        throw new InputError([
+          `--set ${text}: ${path.slice(0, i).join(".")} is a list; expected an index`,
+        ]);
       }
       if (i === path.length - 1) {
         container[segment] = value;

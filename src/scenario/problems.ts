@@ -23,7 +23,8 @@ export function formatPath(path: readonly PathSegment[]): string {
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return `a list of ${value.length}`;
   return "an object";
@@ -52,7 +53,9 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): 
       if (issue.input === undefined) return `required: expected ${issue.expected}`;
       return `expected ${issue.expected}${got}`;
     case "unrecognized_keys": {
-      const known = schema ? keysAt(z.toJSONSchema(schema, { io: "input" }) as JsonSchemaNode, issue.path) : [];
+      const known = schema
+        ? keysAt(z.toJSONSchema(schema, { io: "input" }) as JsonSchemaNode, issue.path)
+        : [];
       return issue.keys
         .map((key) => {
           const hint = closest(key, known);
@@ -78,7 +81,8 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): 
           else if (inner.message) expected.add(inner.message.replace(/^expected /, ""));
         }
       }
-      return `expected ${[...expected].join(" or ") || "a different value"}${got}`;
+      const what = [...expected].join(" or ") || "a different value";
+      return issue.input === undefined ? `required: expected ${what}` : `expected ${what}${got}`;
     }
     case "too_small":
     case "too_big":

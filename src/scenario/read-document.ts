@@ -24,7 +24,8 @@ export function readDocument(path: string, cwd: string): SourceDocument {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error);
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error);
     throw new InputError([`${name}: ${reason}`]);
   }
   return parseSource(text, name);

@@ -26,9 +26,7 @@ export const routerConfigSchema = z.strictObject({
   classes: z
     .record(
       z.string().min(1),
-      z
-        .array(z.string().regex(ROUTE_PATTERN, { error: 'expected a route "vendor/model"' }))
-        .min(1),
+      z.array(z.string().regex(ROUTE_PATTERN, { error: 'expected a route "vendor/model"' })).min(1),
     )
     .describe("equivalence classes: routes in order of preference"),
   lanes: z.record(z.string().min(1), laneSchema),

@@ -19,11 +19,14 @@ export const scenarioSchema = z.strictObject({
   vendors: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), vendorRefSchema),
   traffic: z.array(arrivalSchema).min(1),
   faults: z.array(faultSchema).default([]),
-  router: z.union([
-    routerConfigSchema,
-    z.string().min(1).describe("path to a router config file"),
-  ]),
+  router: z.union([routerConfigSchema, z.string().min(1).describe("path to a router config file")]),
   thresholds: z.array(z.string()).default([]),
 });
 
-export type ScenarioFile = z.output<typeof scenarioSchema>;
+export type ScenarioFile = z.output<typeof scenarioWithRouterSchema>;
+
+/**
+ * The schema a scenario is checked against once a router given as a path has
+ * been read in: errors inside the router then name their field, not the union.
+ */
+export const scenarioWithRouterSchema = scenarioSchema.extend({ router: routerConfigSchema });

@@ -8,7 +8,10 @@ export interface TestIo extends Io {
 }
 
 /** An in-memory Io: the CLI runs in-process and its output is read back. */
-export function testIo(argv: string[], options: { cwd?: string; env?: Record<string, string>; tty?: boolean } = {}): TestIo {
+export function testIo(
+  argv: string[],
+  options: { cwd?: string; env?: Record<string, string>; tty?: boolean } = {},
+): TestIo {
   let out = "";
   let err = "";
   const handlers = new Set<() => void>();

@@ -8,7 +8,11 @@ import type { ArrivalSpec, PlannedRequest, TokenSize } from "./types.js";
  * with its intended start, lane, class and sizes. A slow system cannot slow the
  * arrivals, and the same seed always gives the same plan.
  */
-export function buildPlan(arrivals: readonly ArrivalSpec[], durationMs: number, seed: number): PlannedRequest[] {
+export function buildPlan(
+  arrivals: readonly ArrivalSpec[],
+  durationMs: number,
+  seed: number,
+): PlannedRequest[] {
   const drafts: Omit<PlannedRequest, "id">[] = [];
   arrivals.forEach((spec, index) => {
     const rng = createRng(deriveSeed(seed, `traffic.${index}`));

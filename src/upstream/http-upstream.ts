@@ -21,7 +21,10 @@ export class HttpUpstream implements Upstream {
     connectionsPerVendor = 128,
   ) {
     for (const [vendor, origin] of origins) {
-      this.pools.set(vendor, new Pool(origin, { connections: connectionsPerVendor, pipelining: 1 }));
+      this.pools.set(
+        vendor,
+        new Pool(origin, { connections: connectionsPerVendor, pipelining: 1 }),
+      );
     }
   }
 
@@ -47,7 +50,12 @@ export class HttpUpstream implements Upstream {
     await Promise.all([...this.pools.values()].map((pool) => pool.destroy()));
   }
 
-  private async exchange(pool: Pool, attempt: Attempt, body: string, signal: AbortSignal): Promise<AttemptResult> {
+  private async exchange(
+    pool: Pool,
+    attempt: Attempt,
+    body: string,
+    signal: AbortSignal,
+  ): Promise<AttemptResult> {
     const response = await pool.request({
       method: "POST",
       path: CHAT_PATH,
@@ -65,11 +73,15 @@ export class HttpUpstream implements Upstream {
       return { status: response.statusCode, headers, usage: NO_USAGE };
     }
     if (!attempt.stream) {
-      const json = (await response.body.json()) as { usage?: { prompt_tokens: number; completion_tokens: number } };
+      const json = (await response.body.json()) as {
+        usage?: { prompt_tokens: number; completion_tokens: number };
+      };
       return {
         status: 200,
         headers,
-        usage: json.usage ? { prompt: json.usage.prompt_tokens, completion: json.usage.completion_tokens } : NO_USAGE,
+        usage: json.usage
+          ? { prompt: json.usage.prompt_tokens, completion: json.usage.completion_tokens }
+          : NO_USAGE,
       };
     }
     const reader = new OpenAiSseReader();
@@ -102,7 +114,9 @@ export class HttpUpstream implements Upstream {
   }
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+function flattenHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;

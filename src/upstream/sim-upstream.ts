@@ -34,7 +34,8 @@ export class SimUpstream implements Upstream {
       );
     }
     const firstTokenMs = now + admission.ttftMs;
-    const doneMs = firstTokenMs + generationMs(admission.completionTokens, admission.tokensPerSecond);
+    const doneMs =
+      firstTokenMs + generationMs(admission.completionTokens, admission.tokensPerSecond);
     const result: AttemptResult = {
       status: 200,
       headers: rateLimitHeaders(admission.budget),

@@ -34,7 +34,9 @@ export class OpenAiSseReader {
       return false;
     }
     if (data.includes('"usage":{')) {
-      const usage = (JSON.parse(data) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+      const usage = (
+        JSON.parse(data) as { usage: { prompt_tokens: number; completion_tokens: number } }
+      ).usage;
       this.usage = { prompt: usage.prompt_tokens, completion: usage.completion_tokens };
     }
     if (!this.sawContent && data.includes('"content":"')) {

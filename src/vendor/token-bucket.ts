@@ -48,7 +48,10 @@ export class TokenBucket {
 
   private refill(nowMs: number): void {
     if (nowMs > this.updatedAt) {
-      this.level = Math.min(this.capacity, this.level + (nowMs - this.updatedAt) * this.refillPerMs);
+      this.level = Math.min(
+        this.capacity,
+        this.level + (nowMs - this.updatedAt) * this.refillPerMs,
+      );
       this.updatedAt = nowMs;
     }
   }

@@ -36,7 +36,10 @@ describe("VendorModel", () => {
   it("throttles on tokens when a large prompt does not fit the tokens per minute", () => {
     const vendor = new VendorModel(testVendor(), [], createRng(1));
     expect(vendor.admit(ask({ promptTokens: 90_000 }), 0).kind).toBe("serve");
-    expect(vendor.admit(ask({ promptTokens: 20_000 }), 0)).toMatchObject({ kind: "throttle", limitType: "tokens" });
+    expect(vendor.admit(ask({ promptTokens: 20_000 }), 0)).toMatchObject({
+      kind: "throttle",
+      limitType: "tokens",
+    });
   });
 
   it("enforces a per-minute limit in slices when the profile says so", () => {

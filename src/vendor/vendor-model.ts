@@ -119,14 +119,21 @@ export class VendorModel {
     }
     const spec = state.spec;
     const wanted = request.completionHint ?? spec.defaultCompletionTokens;
-    const completionTokens = request.maxTokens === undefined ? wanted : Math.min(wanted, request.maxTokens);
+    const completionTokens =
+      request.maxTokens === undefined ? wanted : Math.min(wanted, request.maxTokens);
     // OpenAI charges tokens up front: the prompt plus the most the answer may use.
     const charge = request.promptTokens + (request.maxTokens ?? spec.defaultCompletionTokens);
 
-    if (fault?.kind === "throttle") return this.throttle(state, request.model, "requests", 1, nowMs, true);
-    const requestsShort = [state.requests, state.requestSlice].find((b) => b && b.available(nowMs) < 1);
-    if (requestsShort) return this.throttle(state, request.model, "requests", 1, nowMs, false, requestsShort);
-    const tokensShort = [state.tokens, state.tokenSlice].find((b) => b && b.available(nowMs) < charge);
+    if (fault?.kind === "throttle")
+      return this.throttle(state, request.model, "requests", 1, nowMs, true);
+    const requestsShort = [state.requests, state.requestSlice].find(
+      (b) => b && b.available(nowMs) < 1,
+    );
+    if (requestsShort)
+      return this.throttle(state, request.model, "requests", 1, nowMs, false, requestsShort);
+    const tokensShort = [state.tokens, state.tokenSlice].find(
+      (b) => b && b.available(nowMs) < charge,
+    );
     if (tokensShort) {
       // Failed requests count against the request limit.
       state.requests.tryTake(1, nowMs);

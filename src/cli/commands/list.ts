@@ -11,13 +11,16 @@ export function listCommand(io: Io): number {
       duration?: unknown;
       description?: unknown;
     };
-    const description = typeof data.description === "string" ? data.description.split("\n")[0]! : "";
+    const description =
+      typeof data.description === "string" ? data.description.split("\n")[0]! : "";
     return [name, String(data.duration ?? ""), description] as const;
   });
   const nameWidth = Math.max(4, ...rows.map((r) => r[0].length));
   const durationWidth = Math.max(8, ...rows.map((r) => r[1].length));
   for (const [name, duration, description] of rows) {
-    io.stdout.write(`${name.padEnd(nameWidth)}  ${duration.padEnd(durationWidth)}  ${description}\n`);
+    io.stdout.write(
+      `${name.padEnd(nameWidth)}  ${duration.padEnd(durationWidth)}  ${description}\n`,
+    );
   }
   return ExitCode.Ok;
 }

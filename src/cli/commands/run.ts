@@ -19,7 +19,10 @@ const FORMATS = ["json", "md", "junit"] as const;
 type Format = (typeof FORMATS)[number];
 
 function parseFormats(list: string): Format[] {
-  const formats = list.split(",").map((f) => f.trim()).filter(Boolean);
+  const formats = list
+    .split(",")
+    .map((f) => f.trim())
+    .filter(Boolean);
   const unknown = formats.filter((f) => !FORMATS.includes(f as Format));
   if (unknown.length > 0) {
     throw new InputError([
@@ -44,10 +47,14 @@ export async function runCommand(io: Io, ref: string, flags: RunFlags): Promise<
   const seed = flags.seed ?? scenario.seed;
   const speed = flags.speed ?? scenario.speed;
 
-  const progress = flags.quiet || flags.json || flags.mode === "sim" ? undefined : new ProgressLine(io);
+  const progress =
+    flags.quiet || flags.json || flags.mode === "sim" ? undefined : new ProgressLine(io);
   const interrupt = new AbortController();
   const stopListening = io.onInterrupt(() => {
-    if (!interrupt.signal.aborted) io.stderr.write("\nstopping: letting in-flight calls finish, then writing a partial report\n");
+    if (!interrupt.signal.aborted)
+      io.stderr.write(
+        "\nstopping: letting in-flight calls finish, then writing a partial report\n",
+      );
     interrupt.abort();
   });
   let result: Awaited<ReturnType<typeof runScenario>>;
@@ -73,7 +80,10 @@ export async function runCommand(io: Io, ref: string, flags: RunFlags): Promise<
   const report = buildJsonReport(result, toolVersion());
   report.thresholds = evaluateThresholds(thresholds, report);
 
-  const outDir = resolve(io.cwd, flags.out ?? join("reports", `${scenario.name}-${timestamp(io.now())}`));
+  const outDir = resolve(
+    io.cwd,
+    flags.out ?? join("reports", `${scenario.name}-${timestamp(io.now())}`),
+  );
   mkdirSync(outDir, { recursive: true });
   const files: Record<Format, [string, () => string]> = {
     json: ["report.json", () => `${JSON.stringify(report, null, 2)}\n`],
@@ -96,7 +106,9 @@ export async function runCommand(io: Io, ref: string, flags: RunFlags): Promise<
 
   if (result.partial) return ExitCode.Interrupted;
   if (!report.ledger.balanced) {
-    io.stderr.write("error: the ledger does not balance: a request was lost or counted twice (a gw-chaos bug)\n");
+    io.stderr.write(
+      "error: the ledger does not balance: a request was lost or counted twice (a gw-chaos bug)\n",
+    );
     return ExitCode.RunBroke;
   }
   return report.thresholds.every((t) => t.ok) ? ExitCode.Ok : ExitCode.ThresholdFailed;

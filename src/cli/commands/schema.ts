@@ -5,7 +5,11 @@ import { scenarioSchema } from "../../scenario/scenario-schema.js";
 import { ExitCode } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
-export const FILE_KINDS = { scenario: scenarioSchema, profile: vendorProfileSchema, router: routerConfigSchema };
+export const FILE_KINDS = {
+  scenario: scenarioSchema,
+  profile: vendorProfileSchema,
+  router: routerConfigSchema,
+};
 
 /** Prints the JSON Schema of a file kind, describing the file as people write it. */
 export function schemaCommand(io: Io, kind: keyof typeof FILE_KINDS): number {

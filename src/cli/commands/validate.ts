@@ -1,4 +1,9 @@
-import { loadProfile, loadScenario, locateScenarioOrThrow, validate } from "../../scenario/loader.js";
+import {
+  loadProfile,
+  loadScenario,
+  locateScenarioOrThrow,
+  validate,
+} from "../../scenario/loader.js";
 import { InputError } from "../../scenario/problems.js";
 import { readDocument } from "../../scenario/read-document.js";
 import { routerConfigSchema } from "../../scenario/router-schema.js";

@@ -2,9 +2,22 @@ import { describe, expect, it } from "vitest";
 import { createRng } from "../../random/rng.js";
 import { testVendor } from "../../test-support/test-specs.js";
 import { VendorModel } from "../vendor-model.js";
-import { completionBody, OpenAiStreamWriter, parseChatRequest, rateLimitHeaders, refusal } from "./openai.js";
+import {
+  completionBody,
+  OpenAiStreamWriter,
+  parseChatRequest,
+  rateLimitHeaders,
+  refusal,
+} from "./openai.js";
 
-const completion = { id: "chatcmpl-1", model: "gpt-4o-mini", createdS: 1, promptTokens: 10, completionTokens: 3, truncated: false };
+const completion = {
+  id: "chatcmpl-1",
+  model: "gpt-4o-mini",
+  createdS: 1,
+  promptTokens: 10,
+  completionTokens: 3,
+  truncated: false,
+};
 
 describe("OpenAI wire format", () => {
   it("reads model, prompt size, max tokens and streaming from a request", () => {
@@ -18,13 +31,22 @@ describe("OpenAI wire format", () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    expect(req).toEqual({ model: "gpt-4o-mini", promptTokens: 3, maxTokens: 64, stream: true, includeUsage: true });
+    expect(req).toEqual({
+      model: "gpt-4o-mini",
+      promptTokens: 3,
+      maxTokens: 64,
+      stream: true,
+      includeUsage: true,
+    });
   });
 
   it("answers a request without model or messages with a 400 naming the parameter", () => {
     const res = parseChatRequest({ messages: [] });
     expect(res).toMatchObject({ status: 400 });
-    expect(JSON.parse((res as { body: string }).body).error).toMatchObject({ type: "invalid_request_error", param: "model" });
+    expect(JSON.parse((res as { body: string }).body).error).toMatchObject({
+      type: "invalid_request_error",
+      param: "model",
+    });
   });
 
   it("states budgets in x-ratelimit-* headers with Go-duration resets", () => {
@@ -44,8 +66,12 @@ describe("OpenAI wire format", () => {
 
   it("throttles with a 429 carrying retry-after, retry-after-ms and OpenAI's error body", () => {
     const vendor = new VendorModel(testVendor(), [], createRng(1));
-    for (let i = 0; i < 60; i++) vendor.admit({ model: "gpt-4o-mini", promptTokens: 1, maxTokens: 1, completionHint: 1 }, 0);
-    const admission = vendor.admit({ model: "gpt-4o-mini", promptTokens: 1, maxTokens: 1, completionHint: 1 }, 0);
+    for (let i = 0; i < 60; i++)
+      vendor.admit({ model: "gpt-4o-mini", promptTokens: 1, maxTokens: 1, completionHint: 1 }, 0);
+    const admission = vendor.admit(
+      { model: "gpt-4o-mini", promptTokens: 1, maxTokens: 1, completionHint: 1 },
+      0,
+    );
     if (admission.kind === "serve") throw new Error("expected a throttle");
     const res = refusal(admission);
     expect(res.status).toBe(429);
@@ -54,14 +80,18 @@ describe("OpenAI wire format", () => {
     expect(res.headers["x-ratelimit-remaining-requests"]).toBe("0");
     const error = JSON.parse(res.body).error;
     expect(error).toMatchObject({ type: "requests", code: "rate_limit_exceeded", param: null });
-    expect(error.message).toMatch(/^Rate limit reached for gpt-4o-mini in organization \S+ on requests per min \(RPM\): Limit 60, Used 60, Requested 1\. Please try again in 1s\.$/);
+    expect(error.message).toMatch(
+      /^Rate limit reached for gpt-4o-mini in organization \S+ on requests per min \(RPM\): Limit 60, Used 60, Requested 1\. Please try again in 1s\.$/,
+    );
   });
 
   it("writes a chat.completion with usage", () => {
     const body = JSON.parse(completionBody(completion));
     expect(body).toMatchObject({
       object: "chat.completion",
-      choices: [{ index: 0, message: { role: "assistant" }, finish_reason: "stop", logprobs: null }],
+      choices: [
+        { index: 0, message: { role: "assistant" }, finish_reason: "stop", logprobs: null },
+      ],
       usage: { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 },
     });
   });
@@ -70,13 +100,21 @@ describe("OpenAI wire format", () => {
     const w = new OpenAiStreamWriter(completion, true);
     const text = w.token(0) + w.token(1) + w.token(2) + w.end();
     expect(text).not.toMatch(/^event:/m);
-    const frames = text.trim().split("\n\n").map((f) => f.replace(/^data: /, ""));
+    const frames = text
+      .trim()
+      .split("\n\n")
+      .map((f) => f.replace(/^data: /, ""));
     expect(frames.at(-1)).toBe("[DONE]");
     const chunks = frames.slice(0, -1).map((f) => JSON.parse(f));
-    expect(chunks.every((c) => c.object === "chat.completion.chunk" && c.id === "chatcmpl-1")).toBe(true);
+    expect(chunks.every((c) => c.object === "chat.completion.chunk" && c.id === "chatcmpl-1")).toBe(
+      true,
+    );
     expect(chunks[0].choices[0].delta.role).toBe("assistant");
     expect(chunks[3].choices[0]).toMatchObject({ delta: {}, finish_reason: "stop" });
     expect(chunks.slice(0, 4).every((c) => c.usage === null)).toBe(true);
-    expect(chunks[4]).toMatchObject({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 3 } });
+    expect(chunks[4]).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: 10, completion_tokens: 3 },
+    });
   });
 });

@@ -53,7 +53,11 @@ export function parseChatRequest(body: unknown): ChatRequest | WireResponse {
     }
   }
   const max = b.max_completion_tokens ?? b.max_tokens;
-  if (max !== undefined && max !== null && (typeof max !== "number" || !Number.isInteger(max) || max < 1)) {
+  if (
+    max !== undefined &&
+    max !== null &&
+    (typeof max !== "number" || !Number.isInteger(max) || max < 1)
+  ) {
     return invalidRequest("max_tokens must be a positive integer", "max_tokens");
   }
   const streamOptions = b.stream_options as { include_usage?: unknown } | undefined;
@@ -215,7 +219,8 @@ export class OpenAiStreamWriter {
 
   /** The first frame carries the role; each later one a piece of content. */
   token(index: number): string {
-    const delta = index === 0 ? { role: "assistant", content: tokenText(0) } : { content: tokenText(index) };
+    const delta =
+      index === 0 ? { role: "assistant", content: tokenText(0) } : { content: tokenText(index) };
     return this.frame([{ index: 0, delta, logprobs: null, finish_reason: null }]);
   }
 

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import type { JsonReport } from "../report/json-report.js";
+import { holds, parseThreshold, type Threshold, thresholdValue } from "./thresholds.js";
+
+const scopes = { lanes: ["interactive", "background"], vendors: ["vendor-a"] };
+const summary = (p95: number, count = 10) => ({
+  count,
+  min: 1,
+  mean: p95 / 2,
+  p50: p95 / 2,
+  p90: p95,
+  p95,
+  p99: p95,
+  max: p95,
+});
+const report = {
+  ledger: {
+    generated: 10,
+    ok: 8,
+    failed: { throttled: 1 },
+    shed: { "wait-budget": 1 },
+    deadline: 0,
+    balanced: true,
+  },
+  lanes: {
+    interactive: {
+      requests: 8,
+      ok: 7,
+      latencyMs: summary(2000),
+      ttftMs: summary(500),
+      queueAgeMs: summary(10),
+    },
+    background: {
+      requests: 2,
+      ok: 1,
+      latencyMs: summary(4000, 1),
+      ttftMs: summary(0, 0),
+      queueAgeMs: summary(20),
+    },
+  },
+  routes: [
+    {
+      vendor: "vendor-a",
+      model: "m",
+      attempts: 12,
+      status: { "200": 8, "429": 4 },
+      errors: { throttled: 4 },
+      tokens: { prompt: 100, completion: 50 },
+      spendUsd: 0.5,
+      share: 1,
+      limits: { rpm: 1, tpm: 1 },
+    },
+  ],
+} as unknown as JsonReport;
+
+const parse = (expr: string) => parseThreshold(expr, scopes) as Threshold;
+
+describe("thresholds", () => {
+  it.each([
+    ["interactive.latency.p95<2500", 2000, true],
+    ["interactive.latency.p95<2000", 2000, false],
+    ["interactive.latency.p95<=2000", 2000, true],
+    ["background.queueAge.p99 >= 20", 20, true],
+    ["interactive.ok.rate>0.8", 0.875, true],
+    ["all.requests.count==10", 10, true],
+    ["all.latency.max<5000", 4000, true],
+    ["all.ledger.failed==0", 1, false],
+    ["all.ledger.balanced==1", 1, true],
+    ["vendor-a.errors.throttled<5", 4, true],
+    ["vendor-a.status.429==4", 4, true],
+    ["vendor-a.attempts.count>12", 12, false],
+  ])("%s reads %d and holds: %s", (expr, value, ok) => {
+    const t = parse(expr);
+    expect(typeof t).toBe("object");
+    expect(thresholdValue(t, report)).toBeCloseTo(value);
+    expect(holds(thresholdValue(t, report), t.op, t.limit)).toBe(ok);
+  });
+
+  it("fails a percentile threshold of a lane with no samples, never passes it silently", () => {
+    const t = parse("background.ttft.p95<1000");
+    expect(thresholdValue(t, report)).toBeNull();
+    expect(holds(null, t.op, t.limit)).toBe(false);
+  });
+
+  it.each([
+    ["interactive.latency.p95", /expected <lane\|vendor\|all>/],
+    ["interactive.latncy.p95<1", /unknown metric "latncy"/],
+    ["interactive.latency.p42<1", /unknown stat "p42"/],
+    ["nobody.latency.p95<1", /unknown scope "nobody"/],
+    ["vendor-a.errors.slow<1", /unknown error category "slow"/],
+    ["interactive.ledger.ok<1", /unknown metric "ledger"/],
+  ])("rejects %s with a message", (expr, message) => {
+    expect(parseThreshold(expr, scopes)).toMatch(message);
+  });
+});

@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { RealScheduler } from "../clock/real-scheduler.js";
+import { createRng } from "../random/rng.js";
+import { testModel, testVendor } from "../test-support/test-specs.js";
+import { OpenAiSseReader } from "../upstream/sse-reader.js";
+import { VendorModel } from "../vendor/vendor-model.js";
+import { type MockServer, startMockServer } from "./mock-server.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
+type Json = any;
+const json = async (res: Response): Promise<Json> => res.json();
+
+let server: MockServer | undefined;
+let scheduler: RealScheduler | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  scheduler?.dispose();
+  server = undefined;
+});
+
+/** A mock on a real loopback port; speed 100 keeps latencies to a few ms of wall time. */
+async function start(rpm = 60) {
+  scheduler = new RealScheduler(100);
+  const model = new VendorModel(
+    testVendor("vendor-a", [testModel({ limits: { rpm, tpm: 1_000_000 } })]),
+    [],
+    createRng(1),
+  );
+  server = await startMockServer({ model, scheduler });
+  return server;
+}
+
+const chat = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  fetch(`${server!.baseUrl}/chat/completions`, {
+    method: "POST",
+    headers: { authorization: "Bearer sk-test", "content-type": "application/json", ...headers },
+    body: JSON.stringify({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "hello there" }],
+      ...body,
+    }),
+  });
+
+describe("mock vendor server (OpenAI wire format, real loopback)", () => {
+  it("listens on 127.0.0.1 on a free port and gives an SDK-style base URL", async () => {
+    const s = await start();
+    expect(s.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+  });
+
+  it("answers a chat completion with usage and x-ratelimit headers", async () => {
+    await start();
+    const res = await chat({ max_tokens: 20 }, { "x-gw-chaos-completion-tokens": "12" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-ratelimit-limit-requests")).toBe("60");
+    expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("59");
+    expect(res.headers.get("x-ratelimit-reset-requests")).toMatch(/^\d+(\.\d+)?(ms|s)$/);
+    const body = await json(res);
+    expect(body).toMatchObject({
+      object: "chat.completion",
+      model: "gpt-4o-mini",
+      usage: { prompt_tokens: 3, completion_tokens: 12, total_tokens: 15 },
+      choices: [{ finish_reason: "stop" }],
+    });
+  });
+
+  it("streams server-sent events ending with a usage chunk and [DONE]", async () => {
+    await start();
+    const res = await chat(
+      { stream: true, stream_options: { include_usage: true } },
+      { "x-gw-chaos-completion-tokens": "30" },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const text = await res.text();
+    const reader = new OpenAiSseReader();
+    reader.push(text);
+    expect(reader.sawContent).toBe(true);
+    expect(reader.sawDone).toBe(true);
+    expect(reader.sawError).toBe(false);
+    expect(reader.usage).toEqual({ prompt: 3, completion: 30 });
+    // One content frame per token, plus the finish and usage frames and [DONE].
+    expect(text.match(/^data: /gm)?.length).toBe(33);
+  });
+
+  it("throttles past its requests per minute with a 429, Retry-After and OpenAI's body", async () => {
+    await start(5);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await chat({ max_tokens: 5 });
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+        expect(Number(res.headers.get("retry-after-ms"))).toBeGreaterThan(0);
+        expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+        const body = await json(res);
+        expect(body.error).toMatchObject({ code: "rate_limit_exceeded", type: "requests" });
+      } else {
+        await res.arrayBuffer();
+      }
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it("answers bad requests with OpenAI-shaped 4xx errors and keeps serving", async () => {
+    await start();
+    const noKey = await fetch(`${server!.baseUrl}/chat/completions`, {
+      method: "POST",
+      body: "{}",
+    });
+    expect(noKey.status).toBe(401);
+    const badJson = await fetch(`${server!.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer k" },
+      body: "{not json",
+    });
+    expect(badJson.status).toBe(400);
+    expect((await json(badJson)).error.type).toBe("invalid_request_error");
+    const unknownModel = await chat({ model: "gpt-9" });
+    expect(unknownModel.status).toBe(404);
+    expect((await json(unknownModel)).error.code).toBe("model_not_found");
+    const wrongPath = await fetch(`${server!.origin}/v2/anything`);
+    expect(wrongPath.status).toBe(404);
+    await wrongPath.arrayBuffer();
+    const ok = await chat({});
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+  });
+
+  it("reports its state: remaining budgets and counts by status", async () => {
+    await start();
+    await (await chat({})).arrayBuffer();
+    const state = await json(await fetch(`${server!.origin}/_gw/state`));
+    expect(state.vendor).toBe("vendor-a");
+    // The budget refills as scenario time runs (fast at speed 100), so only its shape is fixed.
+    expect(state.models["gpt-4o-mini"].requests).toMatchObject({ limit: 60 });
+    expect(state.models["gpt-4o-mini"].requests.remaining).toBeLessThanOrEqual(60);
+    expect(state.models["gpt-4o-mini"].statuses).toEqual({ "200": 1 });
+  });
+});
