@@ -1,4 +1,4 @@
-import { InputError } from "../scenario/problems.js";
+import { InputError } from "../scenario/input-error.js";
 import { RunError } from "../run/run-error.js";
 import { ExitCode } from "./exit-codes.js";
 import type { Io } from "./io.js";

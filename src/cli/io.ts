@@ -30,11 +30,21 @@ export function nodeIo(): Io {
     cwd: process.cwd(),
     now: () => Date.now(),
     onInterrupt(handler) {
-      process.on("SIGINT", handler);
-      process.on("SIGTERM", handler);
+      // The first Ctrl-C stops the run gently; a second one means "now".
+      let interrupts = 0;
+      const listener = () => {
+        interrupts++;
+        if (interrupts > 1) {
+          process.stderr.write("interrupted again: exiting without waiting\n");
+          process.exit(130);
+        }
+        handler();
+      };
+      process.on("SIGINT", listener);
+      process.on("SIGTERM", listener);
       return () => {
-        process.off("SIGINT", handler);
-        process.off("SIGTERM", handler);
+        process.off("SIGINT", listener);
+        process.off("SIGTERM", listener);
       };
     },
   };

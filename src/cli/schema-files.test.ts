@@ -6,9 +6,14 @@ import { testIo } from "../test-support/test-io.js";
 import { main } from "./main.js";
 
 describe("schemas/ (what editors read through # yaml-language-server)", () => {
-  it.each(["scenario", "profile", "router"])("schemas/%s.schema.json is what `gw-chaos schema` prints (run `npm run schemas`)", async (kind) => {
-    const io = testIo(["schema", kind]);
-    expect(await main(io)).toBe(0);
-    expect(readFileSync(join(PACKAGE_ROOT, "schemas", `${kind}.schema.json`), "utf8")).toBe(io.out());
-  });
+  it.each(["scenario", "profile", "router"])(
+    "schemas/%s.schema.json is what `gw-chaos schema` prints (run `npm run schemas`)",
+    async (kind) => {
+      const io = testIo(["schema", kind]);
+      expect(await main(io)).toBe(0);
+      expect(readFileSync(join(PACKAGE_ROOT, "schemas", `${kind}.schema.json`), "utf8")).toBe(
+        io.out(),
+      );
+    },
+  );
 });

@@ -15,8 +15,11 @@ const TRUST_LIMIT_MS = 50;
  * request left compared with its intended start (send lag, wall ms). Sim mode
  * has no wall clock to drift, so it is trusted by construction.
  */
+/** Sampling interval of the event-loop monitor; each sample includes it, so it is taken off. */
+const RESOLUTION_MS = 10;
+
 export class HarnessMonitor {
-  private readonly loop = monitorEventLoopDelay({ resolution: 10 });
+  private readonly loop = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   private readonly sendLag = new MsHistogram();
 
   constructor(private readonly speed: number) {
@@ -30,7 +33,7 @@ export class HarnessMonitor {
 
   stop(): HarnessHealth {
     this.loop.disable();
-    const ns = (v: number) => Math.round(v / 1e4) / 100;
+    const ns = (v: number) => Math.max(0, Math.round(v / 1e4) / 100 - RESOLUTION_MS);
     const eventLoopDelayMs: Summary =
       this.loop.count === 0
         ? { ...EMPTY_SUMMARY }

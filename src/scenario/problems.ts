@@ -1,17 +1,6 @@
 import { z } from "zod";
 
-/**
- * Bad input the user can fix: a scenario, profile or router file, a flag. Carries
- * every problem found, each as "file: path.inside.it: what was expected (got ...)".
- * The CLI prints them and exits 2, never with a stack trace.
- */
-export class InputError extends Error {
-  readonly code = "GW_INPUT";
-  constructor(readonly problems: string[]) {
-    super(problems.join("\n"));
-    this.name = "InputError";
-  }
-}
+export { InputError } from "./input-error.js";
 
 export type PathSegment = PropertyKey;
 

@@ -1,0 +1,184 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { VirtualScheduler } from "../clock/virtual-scheduler.js";
+import { Recorder } from "../metrics/recorder.js";
+import { createRng } from "../random/rng.js";
+import { parseRetryAfter } from "../router/rate-limit-headers.js";
+import type { ResolvedScenario } from "../scenario/loader.js";
+import { testModel, testVendor } from "../test-support/test-specs.js";
+import { testScenario } from "../test-support/test-scenario.js";
+import { buildPlan } from "../traffic/plan.js";
+import { SimUpstream } from "../upstream/sim-upstream.js";
+import type { Attempt, AttemptResult, Upstream } from "../upstream/upstream.js";
+import { VendorModel } from "../vendor/vendor-model.js";
+import { Engine } from "./engine.js";
+import { routeInfos, runScenario } from "./run-scenario.js";
+
+interface LogEntry {
+  t: number;
+  type: "send" | "done";
+  vendor: string;
+  status?: number;
+  retryAfterMs?: number;
+}
+
+/** Wraps an upstream to log every send and answer with its scenario time. */
+class LoggingUpstream implements Upstream {
+  readonly log: LogEntry[] = [];
+  constructor(
+    private readonly inner: Upstream,
+    private readonly clock: VirtualScheduler,
+  ) {}
+  send(attempt: Attempt, onDone: (result: AttemptResult) => void) {
+    this.log.push({ t: this.clock.now(), type: "send", vendor: attempt.vendor });
+    return this.inner.send(attempt, (result) => {
+      const retryAfterMs = parseRetryAfter(result.headers);
+      this.log.push({
+        t: this.clock.now(),
+        type: "done",
+        vendor: attempt.vendor,
+        status: result.status,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      });
+      onDone(result);
+    });
+  }
+  async close() {}
+}
+
+/** Runs a scenario on the virtual clock with a logging upstream. */
+async function simulate(scenario: ResolvedScenario) {
+  const scheduler = new VirtualScheduler();
+  const models = new Map(
+    scenario.vendors.map((v) => [v.name, new VendorModel(v, scenario.faults, createRng(1))]),
+  );
+  const upstream = new LoggingUpstream(new SimUpstream(models, scheduler), scheduler);
+  const recorder = new Recorder(
+    scenario.router.lanes.map((l) => l.name),
+    routeInfos(scenario),
+  );
+  const plan = buildPlan(scenario.traffic, scenario.durationMs, scenario.seed);
+  const engine = new Engine({
+    plan,
+    durationMs: scenario.durationMs,
+    router: scenario.router,
+    scheduler,
+    upstream,
+    recorder,
+  });
+  engine.start();
+  scheduler.run();
+  const result = await engine.done;
+  return { log: upstream.log, recorder, plan, result };
+}
+
+describe("Engine on the virtual clock", () => {
+  it("P5 P14 sends nothing fresh to a throttled route until its Retry-After has passed", async () => {
+    const scenario = testScenario();
+    scenario.router.cooldownMs = 1; // so only Retry-After can keep the route cool
+    const { log, recorder } = await simulate(scenario);
+    const throttles = log.filter(
+      (e) => e.type === "done" && e.vendor === "vendor-a" && e.status === 429,
+    );
+    expect(throttles.length).toBeGreaterThan(0);
+    for (const t of throttles) {
+      const until = t.t + t.retryAfterMs!;
+      const early = log.filter(
+        (e) => e.type === "send" && e.vendor === "vendor-a" && e.t > t.t && e.t < until,
+      );
+      expect(early).toEqual([]);
+    }
+    // The throttled share went to vendor-b instead, and nobody was left unanswered.
+    expect(log.some((e) => e.type === "send" && e.vendor === "vendor-b")).toBe(true);
+    expect(recorder.ledger.totals()).toMatchObject({ generated: 300, ok: 300, balanced: true });
+  });
+
+  it("runs until every request has ended, then stops by itself", async () => {
+    const { result, recorder, plan } = await simulate(testScenario());
+    expect(result.partial).toBe(false);
+    expect(result.endedMs).toBeGreaterThanOrEqual(60_000);
+    expect(recorder.ledger.totals().generated).toBe(plan.length);
+    // One series row per scenario second.
+    expect(recorder.series.map((r) => r.t)).toEqual(
+      [...Array(recorder.series.length).keys()].map((i) => i + 1),
+    );
+  });
+
+  it("times out attempts that take too long, retries them, then fails them as timeouts", async () => {
+    const slow = testScenario({
+      vendors: [
+        testVendor("vendor-a", [
+          testModel({ latency: { ttftMedianMs: 60_000, ttftSigma: 0, tokensPerSecond: 100 } }),
+        ]),
+        testVendor("vendor-b", [
+          testModel({ latency: { ttftMedianMs: 60_000, ttftSigma: 0, tokensPerSecond: 100 } }),
+        ]),
+      ],
+      durationMs: 2000,
+    });
+    slow.router.lanes[0]!.timeoutMs = 1000;
+    const { log, recorder } = await simulate(slow);
+    const totals = recorder.ledger.totals();
+    expect(totals.ok).toBe(0);
+    expect(totals.failed).toEqual({ timeout: 10 });
+    expect(totals.balanced).toBe(true);
+    // Three attempts each, as maxAttempts says.
+    expect(log.filter((e) => e.type === "send")).toHaveLength(30);
+  });
+
+  it("property: whatever the limits, rates and timeouts, the ledger balances and the run ends", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          rpm: fc.integer({ min: 1, max: 600 }),
+          rate: fc.double({ min: 0.1, max: 30, noNaN: true }),
+          timeoutMs: fc.integer({ min: 50, max: 20_000 }),
+          waitBudgetMs: fc.integer({ min: 0, max: 5000 }),
+          maxQueue: fc.integer({ min: 1, max: 200 }),
+          maxAttempts: fc.integer({ min: 1, max: 4 }),
+          ttftMs: fc.integer({ min: 1, max: 5000 }),
+          seed: fc.nat(),
+        }),
+        async (p) => {
+          const scenario = testScenario({
+            durationMs: 20_000,
+            seed: p.seed,
+            vendors: [
+              testVendor("vendor-a", [
+                testModel({
+                  limits: { rpm: p.rpm, tpm: 50_000 },
+                  latency: { ttftMedianMs: p.ttftMs, ttftSigma: 0.5, tokensPerSecond: 50 },
+                }),
+              ]),
+              testVendor("vendor-b", [
+                testModel({ limits: { rpm: Math.ceil(p.rpm / 2), tpm: 20_000 } }),
+              ]),
+            ],
+          });
+          scenario.traffic = scenario.traffic.map((a) => ({ ...a, rate: p.rate, untilMs: 20_000 }));
+          scenario.router.maxAttempts = p.maxAttempts;
+          scenario.router.lanes[0] = {
+            ...scenario.router.lanes[0]!,
+            timeoutMs: p.timeoutMs,
+            waitBudgetMs: p.waitBudgetMs,
+            maxQueue: p.maxQueue,
+          };
+          const { recorder, plan } = await simulate(scenario);
+          const totals = recorder.ledger.totals();
+          expect(totals.generated).toBe(plan.length);
+          expect(totals.balanced).toBe(true);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("sim runs are deterministic: the same seed gives the same measurements", async () => {
+    const a = await runScenario(testScenario(), { mode: "sim", seed: 3, speed: 1 });
+    const b = await runScenario(testScenario(), { mode: "sim", seed: 3, speed: 1 });
+    expect(b.recorder.series).toEqual(a.recorder.series);
+    expect(b.recorder.lanes.get("interactive")!.latency.summary()).toEqual(
+      a.recorder.lanes.get("interactive")!.latency.summary(),
+    );
+  });
+});
