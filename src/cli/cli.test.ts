@@ -215,6 +215,61 @@ describe("bad input exits 2 with the file and path, never a stack trace", () => 
     expect(err).toMatch(/^error: missing\/scenario\.yaml: no such file/);
   });
 
+  it.each([
+    [
+      "an unresolved YAML alias",
+      (t: string) => t.replace("name: tiny-live", "name: *nope"),
+      /bad\.yaml: .*alias/i,
+    ],
+    [
+      "a file that is not a mapping",
+      () => "42\n",
+      /bad\.yaml: \(top level\): expected object \(got 42\)/,
+    ],
+    [
+      "a threshold naming an unknown metric",
+      (t: string) => `${t}  - interactive.latncy.p95<10\n`,
+      /bad\.yaml: thresholds\.1: unknown metric "latncy"/,
+    ],
+    [
+      "a plan too large for memory",
+      (t: string) => t.replace("rate: 5", "rate: 1000000"),
+      /bad\.yaml: traffic: plans about 20,000,000 requests/,
+    ],
+    [
+      "a timeout of zero",
+      (t: string) => t.replace("timeout: 30s", "timeout: 0s"),
+      /timeout: expected a duration above zero/,
+    ],
+  ])("%s", async (_what, edit, message) => {
+    const dir = tmp();
+    writeFileSync(join(dir, "bad.yaml"), edit(TINY));
+    for (const argv of [
+      ["validate", "bad.yaml"],
+      ["run", "bad.yaml", "--mode", "sim", "--out", "out"],
+    ]) {
+      const { code, err } = await cli(argv, { cwd: dir });
+      expect(code, argv.join(" ")).toBe(2);
+      expect(err).toMatch(message);
+      expect(err).not.toMatch(NO_STACK);
+    }
+  });
+
+  it("a directory where a scenario file should be", async () => {
+    const dir = tmp();
+    const { code, err } = await cli(["validate", "./"], { cwd: dir });
+    expect(code).toBe(2);
+    expect(err).toMatch(/is a directory; expected a YAML or JSON file/);
+  });
+
+  it("an --out where no report can be written, found before the run", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "file"), "");
+    const { code, err } = await cli(["run", "lunch-rush", "--out", join(dir, "file", "sub")]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/--out .*: cannot write report files there/);
+  });
+
   it("bad flags and bad flag values", async () => {
     for (const argv of [
       ["run", "lunch-rush", "--mode", "fast"],
@@ -223,6 +278,9 @@ describe("bad input exits 2 with the file and path, never a stack trace", () => 
       ["run", "lunch-rush", "--format", "pdf"],
       ["run", "lunch-rush", "--threshold", "interactive.latncy.p95<5"],
       ["run", "lunch-rush", "--set", "traffic.0.rate=fast"],
+      ["run", "lunch-rush", "--set", "traffic.9.rate=3"],
+      ["run", "lunch-rush", "--set", "__proto__.polluted=1"],
+      ["run", "lunch-rush", "--set", "router"],
       ["frobnicate"],
       [],
     ]) {

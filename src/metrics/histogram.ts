@@ -1,26 +1,29 @@
 import * as hdr from "hdr-histogram-js";
 
-/** count, min, mean and percentiles in milliseconds: the report's Summary. */
+/**
+ * count, min, mean and percentiles in milliseconds: the report's Summary. With no
+ * samples every figure but the count is null: nothing measured is not zero.
+ */
 export interface Summary {
   count: number;
-  min: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  max: number;
+  min: number | null;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
 }
 
 export const EMPTY_SUMMARY: Summary = {
   count: 0,
-  min: 0,
-  mean: 0,
-  p50: 0,
-  p90: 0,
-  p95: 0,
-  p99: 0,
-  max: 0,
+  min: null,
+  mean: null,
+  p50: null,
+  p90: null,
+  p95: null,
+  p99: null,
+  max: null,
 };
 
 /** One hour: the longest latency a run records exactly. */
@@ -59,8 +62,9 @@ export class MsHistogram {
     return this.histogram.totalCount;
   }
 
-  percentile(p: number): number {
-    return this.histogram.totalCount === 0 ? 0 : this.histogram.getValueAtPercentile(p);
+  /** The value at a percentile; null with no samples. */
+  percentile(p: number): number | null {
+    return this.histogram.totalCount === 0 ? null : this.histogram.getValueAtPercentile(p);
   }
 
   reset(): void {

@@ -31,7 +31,11 @@ export interface RouteMetrics {
 
 export interface SeriesRow {
   t: number;
-  lanes: Record<string, { arrivals: number; p50: number; p95: number; queue: number }>;
+  /** p50 and p95 of the requests answered in that second; null when none was. */
+  lanes: Record<
+    string,
+    { arrivals: number; p50: number | null; p95: number | null; queue: number }
+  >;
   routes: Record<string, { sends: number; throttled: number; tokens: number; share: number }>;
 }
 

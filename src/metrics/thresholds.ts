@@ -161,9 +161,9 @@ function allLanesStat(summaries: Summary[], stat: string): number | null {
   const count = withData.reduce((n, s) => n + s.count, 0);
   if (stat === "count") return count;
   if (count === 0) return null;
-  if (stat === "min") return Math.min(...withData.map((s) => s.min));
-  if (stat === "mean") return withData.reduce((n, s) => n + s.mean * s.count, 0) / count;
-  return Math.max(...withData.map((s) => s[stat as keyof Summary]));
+  if (stat === "min") return Math.min(...withData.map((s) => s.min ?? 0));
+  if (stat === "mean") return withData.reduce((n, s) => n + (s.mean ?? 0) * s.count, 0) / count;
+  return Math.max(...withData.map((s) => s[stat as keyof Summary] ?? 0));
 }
 
 export function holds(value: number | null, op: Op, limit: number): boolean {

@@ -28,8 +28,6 @@ export interface MockServerOptions {
   scheduler: Scheduler;
   host?: string;
   port?: number;
-  /** Wall time when the run started (s since epoch), for the `created` field. */
-  epochS?: number;
 }
 
 export interface MockServer {
@@ -52,7 +50,6 @@ interface StreamState extends PacedStream {
 export async function startMockServer(options: MockServerOptions): Promise<MockServer> {
   const { model, scheduler } = options;
   const host = options.host ?? "127.0.0.1";
-  const epochS = options.epochS ?? 1_767_225_600;
   const pacer = new StreamPacer(scheduler, (stream, index) =>
     (stream as StreamState).writer.token(index),
   );
@@ -91,7 +88,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     const completion = {
       id: `chatcmpl-gw${(nextId++).toString(36)}`,
       model: chat.model,
-      createdS: epochS + Math.floor(now / 1000),
+      createdS: Math.floor(Date.now() / 1000), // the wall clock, as a real vendor's
       promptTokens: admission.promptTokens,
       completionTokens: admission.completionTokens,
       truncated: admission.truncated,

@@ -1,8 +1,9 @@
 import type { JsonReport } from "./json-report.js";
 
-const cell = (value: string | number) => String(value).replace(/\|/g, "\\|");
-const row = (cells: (string | number)[]) => `| ${cells.map(cell).join(" | ")} |`;
-const table = (head: string[], rows: (string | number)[][]) =>
+type Cell = string | number | null;
+const cell = (value: Cell) => (value === null ? "-" : String(value).replace(/\|/g, "\\|"));
+const row = (cells: Cell[]) => `| ${cells.map(cell).join(" | ")} |`;
+const table = (head: string[], rows: Cell[][]) =>
   [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
 
 /** The report as Markdown, for a pull-request comment: the same numbers as the JSON. */

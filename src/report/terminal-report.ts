@@ -10,8 +10,12 @@ export interface TerminalOptions {
 }
 
 const n = (value: number) => value.toLocaleString("en-US");
-const ms = (value: number) =>
-  value >= 10_000 ? `${(value / 1000).toFixed(1)}s` : `${Math.round(value)}ms`;
+const ms = (value: number | null) =>
+  value === null
+    ? "-"
+    : value >= 10_000
+      ? `${(value / 1000).toFixed(1)}s`
+      : `${Math.round(value)}ms`;
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 /** The end-of-run report for people: tables per lane, per route, over time; thresholds; ledger. */
@@ -52,7 +56,7 @@ export function renderTerminalReport(report: JsonReport, options: TerminalOption
       ms(lane.latencyMs.p50),
       ms(lane.latencyMs.p95),
       ms(lane.latencyMs.p99),
-      lane.ttftMs.count ? ms(lane.ttftMs.p95) : "-",
+      ms(lane.ttftMs.p95),
       ms(lane.queueAgeMs.p95),
     ]);
   }
@@ -155,7 +159,10 @@ function timeline(
       cells.push((arrivals / rows.length).toFixed(1));
     }
     for (const lane of laneNames.slice(0, 1)) {
-      cells.push(ms(Math.max(0, ...rows.map((row) => row.lanes[lane]?.p95 ?? 0))));
+      const p95s = rows
+        .map((row) => row.lanes[lane]?.p95)
+        .filter((v): v is number => typeof v === "number");
+      cells.push(ms(p95s.length ? Math.max(...p95s) : null));
     }
     for (const id of routeIds) {
       const sends = rows.reduce((sum, row) => sum + (row.routes[id]?.sends ?? 0), 0);

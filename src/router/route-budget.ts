@@ -18,19 +18,43 @@ export class RouteBudget {
   private tokens: LearnedLimit | undefined;
   private requestsSent = 0;
   private tokensSent = 0;
+  private staleBeforeSend = 0;
   cooldownUntilMs = Number.NEGATIVE_INFINITY;
   inFlight = 0;
 
-  observe(observation: BudgetObservation, nowMs: number): void {
+  /** Learns from an answer to the attempt that was this route's sendSeq-th send. */
+  observe(observation: BudgetObservation, sendSeq: number, nowMs: number): void {
+    if (sendSeq < this.staleBeforeSend) return;
     if (observation.requests)
       this.requests = this.learn(observation.requests, this.requestsSent, nowMs);
     if (observation.tokens) this.tokens = this.learn(observation.tokens, this.tokensSent, nowMs);
   }
 
-  recordSend(tokens: number): void {
+  /**
+   * A 429 is the vendor's word that the route is out of budget now, whatever its
+   * headers say (a limit enforced per short slice still reports per-minute room):
+   * the learned budget starts again from empty and refills at the stated rate.
+   */
+  exhausted(nowMs: number): void {
+    for (const learned of [this.requests, this.tokens]) {
+      if (!learned) continue;
+      learned.resetMs = 60_000;
+      learned.remaining = 0;
+      learned.observedAtMs = nowMs;
+      learned.sentAtObservation = learned === this.requests ? this.requestsSent : this.tokensSent;
+    }
+    // Answers to attempts sent before now speak of an older state: they must not
+    // refill the picture the 429 just emptied.
+    this.staleBeforeSend = this.requestsSent;
+  }
+
+  /** Counts a send; returns its sequence number on this route. */
+  recordSend(tokens: number): number {
+    const seq = this.requestsSent;
     this.requestsSent += 1;
     this.tokensSent += tokens;
     this.inFlight += 1;
+    return seq;
   }
 
   recordDone(): void {

@@ -163,8 +163,55 @@ describe("Router", () => {
     expect(tiny.submit(request())).toMatchObject({ type: "shed", reason: "queue-full" });
   });
 
+  it("P5 waits at least the configured cooldown, even when Retry-After asks for less", () => {
+    const router = new Router(config({ cooldownMs: 1000 }));
+    const r = request();
+    router.submit(r);
+    router.dispatch(0);
+    router.complete(r.id, throttled(50), 0);
+    expect(router.routeState("a/m", 999)?.cooling).toBe(true);
+    expect(router.routeState("a/m", 1000)?.cooling).toBe(false);
+  });
+
+  it("P4 P14 a 429 empties the route's picture even when its headers still show room", () => {
+    const router = new Router(config({ headroom: 0.8, cooldownMs: 100 }));
+    const r = request();
+    router.submit(r);
+    router.dispatch(0);
+    // A limit enforced per short slice: the 429 says 500 of 600 remain.
+    router.complete(
+      r.id,
+      { status: 429, headers: { ...budgetHeaders(600, 500), "retry-after-ms": "100" } },
+      0,
+    );
+    router.dispatch(0); // the retry goes to b/m
+    router.submit(request("interactive", 200));
+    expect(sends(router.dispatch(200))).toEqual(["b/m"]); // cooled down, but believed empty
+    // Refilling at 600 a minute from empty, a/m is above its 20% reserve after 12 s.
+    router.submit(request("interactive", 12_500));
+    expect(sends(router.dispatch(12_500))).toEqual(["a/m"]);
+  });
+
+  it("P4 answers to attempts sent before a 429 do not refill the picture it emptied", () => {
+    const router = new Router(config({ headroom: 0.8, cooldownMs: 100 }));
+    const early = request();
+    const late = request();
+    router.submit(early);
+    router.submit(late);
+    expect(sends(router.dispatch(0))).toEqual(["a/m", "a/m"]);
+    router.complete(
+      late.id,
+      { status: 429, headers: { ...budgetHeaders(600, 500), "retry-after-ms": "100" } },
+      10,
+    );
+    router.dispatch(10);
+    router.complete(early.id, ok(budgetHeaders(600, 590)), 20); // older news
+    router.submit(request("interactive", 200));
+    expect(sends(router.dispatch(200))).toEqual(["b/m"]);
+  });
+
   it("asks to be woken while requests wait, no later than the end of a cooldown", () => {
-    const router = new Router(config({ classes: { chat: ["a/m"] } }));
+    const router = new Router(config({ classes: { chat: ["a/m"] }, cooldownMs: 10 }));
     expect(router.wakeAt(0)).toBeUndefined();
     const r = request();
     router.submit(r);

@@ -43,6 +43,8 @@ interface Entry<R extends RouterRequest> {
   request: R;
   attempts: number;
   lastRoute: RouteId | undefined;
+  /** The route's send sequence number of the attempt in flight. */
+  sendSeq: number;
 }
 
 /** A FIFO queue with O(1) pops from the front (no Array.shift in the hot path). */
@@ -109,7 +111,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
     const lane = this.lane(request.lane);
     if (lane.queue.length >= lane.config.maxQueue)
       return { type: "shed", request, reason: "queue-full" };
-    lane.queue.push({ request, attempts: 0, lastRoute: undefined });
+    lane.queue.push({ request, attempts: 0, lastRoute: undefined, sendSeq: -1 });
     return undefined;
   }
 
@@ -145,7 +147,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
         }
         entry.attempts += 1;
         entry.lastRoute = route;
-        this.budgets.get(route)!.recordSend(entry.request.tokenCost);
+        entry.sendSeq = this.budgets.get(route)!.recordSend(entry.request.tokenCost);
         this.attempts.set(entry.request.id, entry);
         decisions.push({ type: "send", request: entry.request, route, attempt: entry.attempts });
       }
@@ -162,12 +164,14 @@ export class Router<R extends RouterRequest = RouterRequest> {
     const budget = this.budgets.get(entry.lastRoute)!;
     budget.recordDone();
     const observation = parseRateLimitHeaders(outcome.headers);
-    budget.observe(observation, nowMs);
+    budget.observe(observation, entry.sendSeq, nowMs);
 
     const category = categorise(outcome.status, outcome.transport);
     if (category === undefined) return { type: "done" };
     if (category === "throttled") {
-      budget.coolDown(nowMs + (observation.retryAfterMs ?? this.config.cooldownMs));
+      // Wait as long as Retry-After asks, and at least the configured cooldown.
+      budget.coolDown(nowMs + Math.max(observation.retryAfterMs ?? 0, this.config.cooldownMs));
+      budget.exhausted(nowMs);
     }
     const lane = this.lane(entry.request.lane);
     if (!isRetryable(category) || entry.attempts >= this.config.maxAttempts) {

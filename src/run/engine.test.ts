@@ -182,3 +182,41 @@ describe("Engine on the virtual clock", () => {
     );
   });
 });
+
+describe("Engine stop (Ctrl-C)", () => {
+  it("books every request, retries included, when stopped while 429s keep coming", async () => {
+    const scheduler = new VirtualScheduler();
+    // A vendor side that answers every attempt with a 429 after 500 ms.
+    const throttling: Upstream = {
+      send: (_attempt, onDone) =>
+        scheduler.at(scheduler.now() + 500, () =>
+          onDone({
+            status: 429,
+            headers: { "retry-after-ms": "3000" },
+            usage: { prompt: 0, completion: 0 },
+          }),
+        ),
+      close: async () => {},
+    };
+    const scenario = testScenario();
+    const recorder = new Recorder(["interactive"], routeInfos(scenario));
+    const engine = new Engine({
+      plan: buildPlan(scenario.traffic, scenario.durationMs, 1),
+      durationMs: scenario.durationMs,
+      router: scenario.router,
+      scheduler,
+      upstream: throttling,
+      recorder,
+    });
+    engine.start();
+    scheduler.run(600);
+    engine.stop(2000);
+    scheduler.run();
+    const result = await engine.done;
+    expect(result.partial).toBe(true);
+    const totals = recorder.ledger.totals();
+    expect(totals.generated).toBeGreaterThan(0);
+    expect(totals.balanced).toBe(true);
+    expect(totals.shed.interrupted ?? 0).toBeGreaterThan(0);
+  });
+});

@@ -79,9 +79,7 @@ export class Engine {
     if (this.stopped || this.finished) return;
     this.stopped = true;
     this.cursor = this.o.plan.length;
-    for (const request of this.router.drainWaiting()) {
-      this.o.recorder.settle(request.id, { type: "shed", reason: "interrupted" });
-    }
+    this.shedWaiting("interrupted");
     this.o.scheduler.at(this.o.scheduler.now() + graceMs, () => {
       for (const [id, attempt] of this.inFlight) {
         attempt.cancelSend();
@@ -89,9 +87,16 @@ export class Engine {
         this.o.recorder.settle(id, { type: "failed", reason: "interrupted" });
       }
       this.inFlight.clear();
+      this.shedWaiting("interrupted");
       this.finish();
     });
     this.checkFinished();
+  }
+
+  private shedWaiting(reason: string): void {
+    for (const request of this.router.drainWaiting()) {
+      this.o.recorder.settle(request.id, { type: "shed", reason });
+    }
   }
 
   private scheduleNextArrival(): void {
@@ -125,6 +130,12 @@ export class Engine {
 
   private pump(): void {
     const now = this.o.scheduler.now();
+    if (this.stopped) {
+      // After a stop nothing new is sent: a retry that comes back ends here.
+      this.shedWaiting("interrupted");
+      this.checkFinished();
+      return;
+    }
     for (const decision of this.router.dispatch(now)) this.apply(decision, now);
     this.scheduleWake(now);
     this.checkFinished();

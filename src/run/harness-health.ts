@@ -51,7 +51,8 @@ export class HarnessMonitor {
     return {
       eventLoopDelayMs,
       sendLagMs,
-      trusted: eventLoopDelayMs.p99 <= TRUST_LIMIT_MS && sendLagMs.p99 <= TRUST_LIMIT_MS,
+      trusted:
+        (eventLoopDelayMs.p99 ?? 0) <= TRUST_LIMIT_MS && (sendLagMs.p99 ?? 0) <= TRUST_LIMIT_MS,
     };
   }
 }

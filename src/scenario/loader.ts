@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { z } from "zod";
+import { parseThreshold } from "../metrics/thresholds.js";
 import type { RouterConfig, RouteId } from "../router/types.js";
 import type { ArrivalSpec } from "../traffic/types.js";
 import type { FaultSpec, VendorSpec } from "../vendor/types.js";
@@ -207,6 +208,20 @@ function resolveScenario(
       report(["faults", i, "model"], `vendor "${fault.vendor}" has no model "${fault.model}"`);
     }
   });
+  const thresholdScopes = { lanes: laneNames, vendors: vendorNames };
+  for (const [i, expr] of file.thresholds.entries()) {
+    const parsed = parseThreshold(expr, thresholdScopes);
+    if (typeof parsed === "string")
+      report(["thresholds", i], `${parsed} (got ${JSON.stringify(expr)})`);
+  }
+  const planned = plannedRequests(file.traffic, durationMs, at);
+  if (planned > MAX_PLANNED_REQUESTS) {
+    report(
+      ["traffic"],
+      `plans about ${Math.round(planned).toLocaleString("en-US")} requests; at most ` +
+        `${MAX_PLANNED_REQUESTS.toLocaleString("en-US")} fit in one run (lower a rate or the duration)`,
+    );
+  }
   if (problems.length > 0) throw new InputError(problems);
 
   const traffic: ArrivalSpec[] = file.traffic.map((a) => {
@@ -257,6 +272,28 @@ function resolveScenario(
     router: toRouterConfig(router),
     thresholds: file.thresholds,
   };
+}
+
+/** The plan is built whole before a run: this many requests is as far as memory goes. */
+export const MAX_PLANNED_REQUESTS = 5_000_000;
+
+/** How many requests the traffic will plan: the area under each arrival's rate. */
+function plannedRequests(
+  traffic: ScenarioFile["traffic"],
+  durationMs: number,
+  at: (t: number | string) => number,
+): number {
+  let total = 0;
+  for (const a of traffic) {
+    if (a.type === "constant") {
+      const from = at(a.from);
+      const until = a.for === undefined ? durationMs : Math.min(durationMs, from + at(a.for));
+      total += (a.rate * Math.max(0, until - from)) / 1000;
+    } else {
+      total += (a.rate * (at(a.hold) + (at(a.rise) + at(a.fall)) / 2)) / 1000;
+    }
+  }
+  return total;
 }
 
 function toVendorSpec(name: string, profile: VendorProfileFile): VendorSpec {

@@ -24,8 +24,13 @@ export function readDocument(path: string, cwd: string): SourceDocument {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error);
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "is a directory; expected a YAML or JSON file"
+          : `cannot be read (${code ?? String(error)})`;
     throw new InputError([`${name}: ${reason}`]);
   }
   return parseSource(text, name);
@@ -42,9 +47,16 @@ export function parseSource(text: string, name: string): SourceDocument {
       }),
     );
   }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An unresolved alias or an alias bomb: the file's fault, not the run's.
+    throw new InputError([`${name}: ${(error as Error).message.split("\n")[0]}`]);
+  }
   return {
     displayName: name,
-    data: doc.toJS({ maxAliasCount: 100 }),
+    data,
     lineOf(path) {
       for (let n = path.length; n >= 0; n--) {
         const node = doc.getIn(path.slice(0, n) as unknown[], true) as

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationSchema } from "./schema-parts.js";
+import { durationSchema, positiveDurationSchema } from "./schema-parts.js";
 
 const ROUTE_PATTERN = /^[^/\s]+\/[^\s]+$/;
 
@@ -7,8 +7,8 @@ export const laneSchema = z.strictObject({
   priority: z.number().int().nonnegative().describe("0 is served first"),
   waitBudget: durationSchema.describe("longest wait in the queue before the first send (P9)"),
   maxQueue: z.number().int().positive().describe("queue bound; beyond it requests are shed"),
-  timeout: durationSchema.describe("per-attempt timeout"),
-  deadline: durationSchema.describe("longest time from intended start to an answer"),
+  timeout: positiveDurationSchema.describe("per-attempt timeout"),
+  deadline: positiveDurationSchema.describe("longest time from intended start to an answer"),
 });
 
 /** The router config: which routes are equivalent and how traffic is budgeted. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DURATION_PATTERN, TIME_PATTERN } from "./duration.js";
+import { DURATION_PATTERN, parseDuration, TIME_PATTERN } from "./duration.js";
 
 /** A span of time: "250ms", "2s", "10m", "1h30m", or a number of milliseconds. */
 export const durationSchema = z.union([
@@ -29,3 +29,8 @@ export const tokenSizeSchema = z.union([
 ]);
 
 export type TokenSize = z.infer<typeof tokenSizeSchema>;
+
+/** A span that must be above zero (a timeout of 0 would fail every attempt). */
+export const positiveDurationSchema = durationSchema.refine((value) => parseDuration(value) > 0, {
+  error: "expected a duration above zero",
+});

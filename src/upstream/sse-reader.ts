@@ -1,7 +1,8 @@
 /**
  * Reads an OpenAI-style server-sent event stream as it arrives: notes the first
- * content token, the usage chunk, an error frame and the closing [DONE]. Only
- * frames that can carry those are parsed as JSON.
+ * content token, the usage chunk, an error event and the closing [DONE]. Only
+ * events that can carry those are parsed as JSON. Accepts what the SSE spec
+ * allows: CRLF or LF line ends, "data:" with or without a space, comment lines.
  */
 export class OpenAiSseReader {
   private buffer = "";
@@ -12,19 +13,28 @@ export class OpenAiSseReader {
 
   /** Feeds text; returns true when this text carried the first content token. */
   push(text: string): boolean {
-    this.buffer += text;
+    this.buffer += text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
     let firstContent = false;
     for (let end = this.buffer.indexOf("\n\n"); end !== -1; end = this.buffer.indexOf("\n\n")) {
-      const frame = this.buffer.slice(0, end);
+      const event = this.buffer.slice(0, end);
       this.buffer = this.buffer.slice(end + 2);
-      if (this.frame(frame)) firstContent = true;
+      if (this.event(event)) firstContent = true;
     }
     return firstContent;
   }
 
-  private frame(frame: string): boolean {
-    if (!frame.startsWith("data: ")) return false;
-    const data = frame.slice(6);
+  /** One event: its data lines joined; other fields and comments are skipped. */
+  private event(event: string): boolean {
+    let data: string | undefined;
+    for (const line of event.split("\n")) {
+      if (!line.startsWith("data:")) continue;
+      const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+      data = data === undefined ? value : `${data}\n${value}`;
+    }
+    return data === undefined ? false : this.data(data);
+  }
+
+  private data(data: string): boolean {
     if (data === "[DONE]") {
       this.sawDone = true;
       return false;
@@ -39,7 +49,8 @@ export class OpenAiSseReader {
       ).usage;
       this.usage = { prompt: usage.prompt_tokens, completion: usage.completion_tokens };
     }
-    if (!this.sawContent && data.includes('"content":"')) {
+    // The first delta may carry an empty content string beside the role: not a token yet.
+    if (!this.sawContent && /"content":"[^"]/.test(data)) {
       this.sawContent = true;
       return true;
     }

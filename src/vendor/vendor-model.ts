@@ -129,8 +129,11 @@ export class VendorModel {
     const requestsShort = [state.requests, state.requestSlice].find(
       (b) => b && b.available(nowMs) < 1,
     );
-    if (requestsShort)
+    if (requestsShort) {
+      // Failed requests count against the per-minute limit (while it has room).
+      if (requestsShort !== state.requests) state.requests.tryTake(1, nowMs);
       return this.throttle(state, request.model, "requests", 1, nowMs, false, requestsShort);
+    }
     const tokensShort = [state.tokens, state.tokenSlice].find(
       (b) => b && b.available(nowMs) < charge,
     );

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { buildJsonReport } from "../../report/json-report.js";
 import { renderJunitReport } from "../../report/junit-report.js";
@@ -32,6 +32,18 @@ function parseFormats(list: string): Format[] {
   return formats as Format[];
 }
 
+/** Makes the report directory before the run, so a bad --out costs no run. */
+function prepareOutDir(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new InputError([`--out ${dir}: cannot write report files there (${code})`]);
+  }
+  return dir;
+}
+
 function timestamp(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 }
@@ -44,6 +56,9 @@ export async function runCommand(io: Io, ref: string, flags: RunFlags): Promise<
     ...(flags.router ? { routerFile: resolve(io.cwd, flags.router) } : {}),
   });
   const thresholds = collectThresholds(scenario, flags.threshold);
+  const outDir = prepareOutDir(
+    resolve(io.cwd, flags.out ?? join("reports", `${scenario.name}-${timestamp(io.now())}`)),
+  );
   const seed = flags.seed ?? scenario.seed;
   const speed = flags.speed ?? scenario.speed;
 
@@ -80,11 +95,6 @@ export async function runCommand(io: Io, ref: string, flags: RunFlags): Promise<
   const report = buildJsonReport(result, toolVersion());
   report.thresholds = evaluateThresholds(thresholds, report);
 
-  const outDir = resolve(
-    io.cwd,
-    flags.out ?? join("reports", `${scenario.name}-${timestamp(io.now())}`),
-  );
-  mkdirSync(outDir, { recursive: true });
   const files: Record<Format, [string, () => string]> = {
     json: ["report.json", () => `${JSON.stringify(report, null, 2)}\n`],
     md: ["report.md", () => renderMarkdownReport(report)],

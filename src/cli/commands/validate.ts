@@ -14,7 +14,8 @@ type Kind = "scenario" | "profile" | "router";
 
 /** A file's kind, from the keys only that kind has. */
 function kindOf(data: unknown): Kind {
-  const d = (data ?? {}) as Record<string, unknown>;
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return "scenario";
+  const d = data as Record<string, unknown>;
   if ("models" in d && !("traffic" in d)) return "profile";
   if ("classes" in d && !("traffic" in d)) return "router";
   return "scenario";

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { OpenAiSseReader } from "./sse-reader.js";
+
+const chunk = (delta: object, extra = "") =>
+  `{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":${JSON.stringify(delta)}}]${extra}}`;
+
+describe("OpenAiSseReader", () => {
+  it("finds the first token even when events arrive split across reads", () => {
+    const reader = new OpenAiSseReader();
+    const text = `data: ${chunk({ role: "assistant", content: "" })}\n\ndata: ${chunk({ content: "Hi" })}\n\ndata: [DONE]\n\n`;
+    const cut = text.indexOf("Hi") - 3;
+    expect(reader.push(text.slice(0, cut))).toBe(false); // the empty first delta is not a token
+    expect(reader.push(text.slice(cut))).toBe(true);
+    expect(reader.sawDone).toBe(true);
+  });
+
+  it("accepts CRLF line ends, data: without a space and comment lines", () => {
+    const reader = new OpenAiSseReader();
+    reader.push(`: keep-alive\r\n\r\ndata:${chunk({ content: "x" })}\r\n\r\ndata: [DONE]\r\n\r\n`);
+    expect(reader.sawContent).toBe(true);
+    expect(reader.sawDone).toBe(true);
+  });
+
+  it("reads usage, and notes an error event after a 200", () => {
+    const reader = new OpenAiSseReader();
+    reader.push(`data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7}}\n\n`);
+    expect(reader.usage).toEqual({ prompt: 5, completion: 7 });
+    reader.push(`data: {"error":{"message":"boom","type":"server_error"}}\n\n`);
+    expect(reader.sawError).toBe(true);
+    expect(reader.sawDone).toBe(false);
+  });
+});
