@@ -187,15 +187,18 @@ describe("Engine stop (Ctrl-C)", () => {
   it("books every request, retries included, when stopped while 429s keep coming", async () => {
     const scheduler = new VirtualScheduler();
     // A vendor side that answers every attempt with a 429 after 500 ms.
+    const sendTimes: number[] = [];
     const throttling: Upstream = {
-      send: (_attempt, onDone) =>
-        scheduler.at(scheduler.now() + 500, () =>
+      send: (_attempt, onDone) => {
+        sendTimes.push(scheduler.now());
+        return scheduler.at(scheduler.now() + 500, () =>
           onDone({
             status: 429,
             headers: { "retry-after-ms": "3000" },
             usage: { prompt: 0, completion: 0 },
           }),
-        ),
+        );
+      },
       close: async () => {},
     };
     const scenario = testScenario();
@@ -218,5 +221,7 @@ describe("Engine stop (Ctrl-C)", () => {
     expect(totals.generated).toBeGreaterThan(0);
     expect(totals.balanced).toBe(true);
     expect(totals.shed.interrupted ?? 0).toBeGreaterThan(0);
+    // Nothing new is sent once stopped, not even the retries of the 429s.
+    expect(sendTimes.filter((t) => t > 600)).toEqual([]);
   });
 });
