@@ -3,21 +3,13 @@ import type { AddressInfo } from "node:net";
 import type { Scheduler } from "../clock/clock.js";
 import { generationMs } from "../vendor/latency-model.js";
 import type { VendorModel } from "../vendor/vendor-model.js";
+import { formatFor } from "../vendor/wire/formats.js";
 import {
-  CHAT_PATH,
   COMPLETION_HINT_HEADER,
-  completionBody,
-  invalidRequest,
   isWireResponse,
-  notFound,
-  OpenAiStreamWriter,
-  parseChatRequest,
-  rateLimitHeaders,
-  refusal,
-  SSE_HEADERS,
-  unauthorized,
+  type StreamWriter,
   type WireResponse,
-} from "../vendor/wire/openai.js";
+} from "../vendor/wire/wire-format.js";
 import { type PacedStream, StreamPacer } from "./stream-pacer.js";
 
 /** Bodies above this size are refused, as real vendors refuse them. */
@@ -39,16 +31,17 @@ export interface MockServer {
 }
 
 interface StreamState extends PacedStream {
-  writer: OpenAiStreamWriter;
+  writer: StreamWriter;
 }
 
 /**
  * The HTTP edge of one vendor model: a node:http server on loopback that speaks
- * the vendor's wire format. Decisions come from the pure VendorModel; this file
- * only reads requests, waits and writes bytes.
+ * the vendor's wire format. Decisions come from the pure VendorModel and bytes
+ * from the pure wire format; this file only reads requests, waits and writes.
  */
 export async function startMockServer(options: MockServerOptions): Promise<MockServer> {
   const { model, scheduler } = options;
+  const format = formatFor(model.spec.format);
   const host = options.host ?? "127.0.0.1";
   const pacer = new StreamPacer(scheduler, (stream, index) =>
     (stream as StreamState).writer.token(index),
@@ -57,20 +50,26 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   let nextId = 1;
 
   const send = (res: ServerResponse, response: WireResponse) => {
-    if (res.destroyed) return;
+    if (res.destroyed || res.headersSent) return;
     res.writeHead(response.status, response.headers);
     res.end(response.body);
   };
 
-  const serveChat = (req: IncomingMessage, res: ServerResponse, raw: string) => {
-    if (!/^Bearer \S+/.test(req.headers.authorization ?? "")) return send(res, unauthorized());
+  const serveChat = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: string,
+    modelInPath?: string,
+  ) => {
+    const authError = format.checkAuth(req.headers);
+    if (authError) return send(res, authError);
     let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch {
-      return send(res, invalidRequest("We could not parse the JSON body of your request.", null));
+      return send(res, format.invalidRequest("We could not parse the JSON body of your request."));
     }
-    const chat = parseChatRequest(body);
+    const chat = format.parseRequest(body, modelInPath === undefined ? {} : { modelInPath });
     if (isWireResponse(chat)) return send(res, chat);
     const hint = Number(req.headers[COMPLETION_HINT_HEADER]);
     const now = scheduler.now();
@@ -83,17 +82,16 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       },
       now,
     );
-    if (admission.kind !== "serve") return send(res, refusal(admission));
+    if (admission.kind !== "serve") return send(res, format.refusal(admission, Date.now()));
 
     const completion = {
-      id: `chatcmpl-gw${(nextId++).toString(36)}`,
+      id: `gw${(nextId++).toString(36)}`,
       model: chat.model,
       createdS: Math.floor(Date.now() / 1000), // the wall clock, as a real vendor's
       promptTokens: admission.promptTokens,
       completionTokens: admission.completionTokens,
       truncated: admission.truncated,
     };
-    const headers = rateLimitHeaders(admission.budget);
     const firstTokenAt = now + admission.ttftMs;
     const later = (atMs: number, fn: () => void) => {
       const cancel = scheduler.at(atMs, () => {
@@ -110,19 +108,14 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     if (!chat.stream) {
       const doneAt =
         firstTokenAt + generationMs(admission.completionTokens, admission.tokensPerSecond);
-      later(doneAt, () =>
-        send(res, {
-          status: 200,
-          headers: { "content-type": "application/json", ...headers },
-          body: completionBody(completion),
-        }),
-      );
+      later(doneAt, () => send(res, format.completion(completion, admission.budget, Date.now())));
       return;
     }
     later(firstTokenAt, () => {
       if (res.destroyed) return;
-      res.writeHead(200, { ...SSE_HEADERS, ...headers });
-      const writer = new OpenAiStreamWriter(completion, chat.includeUsage);
+      const writer = format.streamWriter(completion, chat, admission.budget, Date.now());
+      res.writeHead(200, writer.headers);
+      res.write(writer.start());
       const stream: StreamState = {
         writer,
         startMs: firstTokenAt,
@@ -143,7 +136,8 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
 
   const server: Server = createServer((req, res) => {
     const url = req.url ?? "/";
-    if (req.method === "GET" && url === "/_gw/state") {
+    const path = url.split("?")[0]!;
+    if (req.method === "GET" && path === "/_gw/state") {
       const state = {
         vendor: model.spec.name,
         nowMs: scheduler.now(),
@@ -155,23 +149,27 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
         body: JSON.stringify(state),
       });
     }
-    if (req.method !== "POST" || url.split("?")[0] !== CHAT_PATH) {
+    const match = format.match(req.method ?? "GET", path);
+    if (!match) {
       req.resume();
-      return send(res, notFound(`Invalid URL (${req.method} ${url})`));
+      return send(res, format.notFound(`Invalid URL (${req.method} ${path})`));
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
     req.on("data", (chunk: Buffer) => {
+      if (refused) return;
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        send(res, { ...invalidRequest("Request body too large.", null), status: 413 });
-        req.destroy();
+        refused = true;
+        send(res, format.tooLarge());
+        req.resume();
         return;
       }
       chunks.push(chunk);
     });
     req.on("end", () => {
-      if (size <= MAX_BODY_BYTES) serveChat(req, res, Buffer.concat(chunks).toString("utf8"));
+      if (!refused) serveChat(req, res, Buffer.concat(chunks).toString("utf8"), match.modelInPath);
     });
     req.on("error", () => res.destroy());
   });
@@ -190,7 +188,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   return {
     vendor: model.spec.name,
     origin,
-    baseUrl: `${origin}/v1`,
+    baseUrl: `${origin}${format.basePath}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const cancel of pending) cancel();

@@ -1,6 +1,7 @@
 import { Pool } from "undici";
 import type { Clock } from "../clock/clock.js";
-import { CHAT_PATH, COMPLETION_HINT_HEADER } from "../vendor/wire/openai.js";
+import { CHAT_PATH } from "../vendor/wire/openai.js";
+import { COMPLETION_HINT_HEADER } from "../vendor/wire/wire-format.js";
 import { OpenAiSseReader } from "./sse-reader.js";
 import { type Attempt, type AttemptResult, NO_USAGE, type Upstream } from "./upstream.js";
 

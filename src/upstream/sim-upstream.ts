@@ -1,8 +1,11 @@
 import type { Scheduler } from "../clock/clock.js";
 import { generationMs } from "../vendor/latency-model.js";
 import type { VendorModel } from "../vendor/vendor-model.js";
-import { rateLimitHeaders, refusal } from "../vendor/wire/openai.js";
+import { formatFor } from "../vendor/wire/formats.js";
 import { type Attempt, type AttemptResult, NO_USAGE, type Upstream } from "./upstream.js";
+
+/** Sim mode has no wall clock: absolute times in headers count from this fixed instant. */
+export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
 
 /**
  * Sim mode's way to a vendor: the same VendorModel the mock servers use, called
@@ -28,7 +31,7 @@ export class SimUpstream implements Upstream {
       now,
     );
     if (admission.kind !== "serve") {
-      const response = refusal(admission);
+      const response = formatFor(vendor.spec.format).refusal(admission, SIM_EPOCH_MS + now);
       return this.scheduler.at(now, () =>
         onDone({ status: response.status, headers: response.headers, usage: NO_USAGE }),
       );
@@ -38,7 +41,7 @@ export class SimUpstream implements Upstream {
       firstTokenMs + generationMs(admission.completionTokens, admission.tokensPerSecond);
     const result: AttemptResult = {
       status: 200,
-      headers: rateLimitHeaders(admission.budget),
+      headers: formatFor(vendor.spec.format).budgetHeaders(admission.budget, SIM_EPOCH_MS + now),
       usage: { prompt: admission.promptTokens, completion: admission.completionTokens },
     };
     if (attempt.stream) result.firstTokenMs = firstTokenMs;

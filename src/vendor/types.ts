@@ -12,12 +12,13 @@ export interface ModelSpec {
   defaultCompletionTokens: number;
 }
 
-export type WireFormat = "openai";
+/** Wire formats the mocks speak (vendor/wire/formats.ts). */
+export type WireFormatName = "openai";
 
 export interface VendorSpec {
   name: string;
   profile: string;
-  format: WireFormat;
+  format: WireFormatName;
   models: ModelSpec[];
 }
 

@@ -13,7 +13,11 @@ export interface LimitState {
 
 export interface BudgetSnapshot {
   requests: LimitState;
+  /** All tokens, where the vendor counts them together (OpenAI, Azure). */
   tokens: LimitState;
+  /** Input and output tokens, where the vendor limits them apart (Anthropic). */
+  inputTokens?: LimitState;
+  outputTokens?: LimitState;
 }
 
 export interface VendorRequest {

@@ -2,13 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createRng } from "../../random/rng.js";
 import { testVendor } from "../../test-support/test-specs.js";
 import { VendorModel } from "../vendor-model.js";
-import {
-  completionBody,
-  OpenAiStreamWriter,
-  parseChatRequest,
-  rateLimitHeaders,
-  refusal,
-} from "./openai.js";
+import { openAiFormat as openai } from "./openai.js";
+import { wireConformance } from "../../test-support/wire-conformance.js";
+import type { WireRequest } from "./wire-format.js";
 
 const completion = {
   id: "chatcmpl-1",
@@ -18,19 +14,32 @@ const completion = {
   completionTokens: 3,
   truncated: false,
 };
+const budget = {
+  requests: { limit: 500, remaining: 499, resetMs: 120 },
+  tokens: { limit: 30000, remaining: 29000, resetMs: 2000 },
+};
 
 describe("OpenAI wire format", () => {
+  it("serves only POST /v1/chat/completions", () => {
+    expect(openai.match("POST", "/v1/chat/completions")).toEqual({});
+    expect(openai.match("GET", "/v1/chat/completions")).toBeUndefined();
+    expect(openai.match("POST", "/v1/completions")).toBeUndefined();
+  });
+
   it("reads model, prompt size, max tokens and streaming from a request", () => {
-    const req = parseChatRequest({
-      model: "gpt-4o-mini",
-      messages: [
-        { role: "system", content: "abcd" },
-        { role: "user", content: [{ type: "text", text: "efghijkl" }] },
-      ],
-      max_completion_tokens: 64,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
+    const req = openai.parseRequest(
+      {
+        model: "gpt-4o-mini",
+        messages: [
+          { role: "system", content: "abcd" },
+          { role: "user", content: [{ type: "text", text: "efghijkl" }] },
+        ],
+        max_completion_tokens: 64,
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+      {},
+    );
     expect(req).toEqual({
       model: "gpt-4o-mini",
       promptTokens: 3,
@@ -41,7 +50,7 @@ describe("OpenAI wire format", () => {
   });
 
   it("answers a request without model or messages with a 400 naming the parameter", () => {
-    const res = parseChatRequest({ messages: [] });
+    const res = openai.parseRequest({ messages: [] }, {});
     expect(res).toMatchObject({ status: 400 });
     expect(JSON.parse((res as { body: string }).body).error).toMatchObject({
       type: "invalid_request_error",
@@ -49,12 +58,13 @@ describe("OpenAI wire format", () => {
     });
   });
 
+  it("wants a Bearer key", () => {
+    expect(openai.checkAuth({ authorization: "Bearer sk-1" })).toBeUndefined();
+    expect(openai.checkAuth({})?.status).toBe(401);
+  });
+
   it("states budgets in x-ratelimit-* headers with Go-duration resets", () => {
-    const headers = rateLimitHeaders({
-      requests: { limit: 500, remaining: 499, resetMs: 120 },
-      tokens: { limit: 30000, remaining: 29000, resetMs: 2000 },
-    });
-    expect(headers).toEqual({
+    expect(openai.budgetHeaders(budget, 0)).toEqual({
       "x-ratelimit-limit-requests": "500",
       "x-ratelimit-limit-tokens": "30000",
       "x-ratelimit-remaining-requests": "499",
@@ -66,14 +76,11 @@ describe("OpenAI wire format", () => {
 
   it("throttles with a 429 carrying retry-after, retry-after-ms and OpenAI's error body", () => {
     const vendor = new VendorModel(testVendor(), [], createRng(1));
-    for (let i = 0; i < 60; i++)
-      vendor.admit({ model: "gpt-4o-mini", promptTokens: 1, maxTokens: 1, completionHint: 1 }, 0);
-    const admission = vendor.admit(
-      { model: "gpt-4o-mini", promptTokens: 1, maxTokens: 1, completionHint: 1 },
-      0,
-    );
+    const ask = { model: "gpt-4o-mini", promptTokens: 1, maxTokens: 1, completionHint: 1 };
+    for (let i = 0; i < 60; i++) vendor.admit(ask, 0);
+    const admission = vendor.admit(ask, 0);
     if (admission.kind === "serve") throw new Error("expected a throttle");
-    const res = refusal(admission);
+    const res = openai.refusal(admission, 0);
     expect(res.status).toBe(429);
     expect(res.headers["retry-after"]).toBe("1");
     expect(res.headers["retry-after-ms"]).toBe("1000");
@@ -85,8 +92,18 @@ describe("OpenAI wire format", () => {
     );
   });
 
+  it("answers an exhausted quota with a 429 of type insufficient_quota and no Retry-After", () => {
+    const res = openai.refusal({ kind: "quota", model: "gpt-4o-mini" }, 0);
+    expect(res.status).toBe(429);
+    expect(res.headers["retry-after"]).toBeUndefined();
+    expect(JSON.parse(res.body).error).toMatchObject({
+      type: "insufficient_quota",
+      code: "insufficient_quota",
+    });
+  });
+
   it("writes a chat.completion with usage", () => {
-    const body = JSON.parse(completionBody(completion));
+    const body = JSON.parse(openai.completion(completion, budget, 0).body);
     expect(body).toMatchObject({
       object: "chat.completion",
       choices: [
@@ -97,24 +114,49 @@ describe("OpenAI wire format", () => {
   });
 
   it("streams data-only frames: role first, content, finish, usage chunk, then [DONE]", () => {
-    const w = new OpenAiStreamWriter(completion, true);
-    const text = w.token(0) + w.token(1) + w.token(2) + w.end();
+    const request: WireRequest = {
+      model: "gpt-4o-mini",
+      promptTokens: 10,
+      maxTokens: 3,
+      stream: true,
+      includeUsage: true,
+    };
+    const w = openai.streamWriter(completion, request, budget, 0);
+    const text = w.start() + w.token(0) + w.token(1) + w.token(2) + w.end();
     expect(text).not.toMatch(/^event:/m);
     const frames = text
       .trim()
       .split("\n\n")
-      .map((f) => f.replace(/^data: /, ""));
+      .map((f: string) => f.replace(/^data: /, ""));
     expect(frames.at(-1)).toBe("[DONE]");
-    const chunks = frames.slice(0, -1).map((f) => JSON.parse(f));
-    expect(chunks.every((c) => c.object === "chat.completion.chunk" && c.id === "chatcmpl-1")).toBe(
-      true,
-    );
+    const chunks = frames.slice(0, -1).map((f: string) => JSON.parse(f));
+    expect(
+      chunks.every(
+        (c: { object: string; id: string }) =>
+          c.object === "chat.completion.chunk" && c.id === "chatcmpl-1",
+      ),
+    ).toBe(true);
     expect(chunks[0].choices[0].delta.role).toBe("assistant");
     expect(chunks[3].choices[0]).toMatchObject({ delta: {}, finish_reason: "stop" });
-    expect(chunks.slice(0, 4).every((c) => c.usage === null)).toBe(true);
+    expect(chunks.slice(0, 4).every((c: { usage: unknown }) => c.usage === null)).toBe(true);
     expect(chunks[4]).toMatchObject({
       choices: [],
       usage: { prompt_tokens: 10, completion_tokens: 3 },
     });
   });
+});
+
+wireConformance(openai, {
+  endpoint: () => ({ method: "POST", path: "/v1/chat/completions" }),
+  authHeaders: { authorization: "Bearer sk-test" },
+  body: (model, text, maxTokens, stream) => ({
+    model,
+    messages: [{ role: "user", content: text }],
+    max_tokens: maxTokens,
+    stream,
+  }),
+  usageOf: (body) => {
+    const u = (body as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+    return { prompt: u.prompt_tokens, completion: u.completion_tokens };
+  },
 });
