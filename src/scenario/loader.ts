@@ -306,6 +306,7 @@ function toVendorSpec(name: string, profile: VendorProfileFile): VendorSpec {
       limits: {
         rpm: m.limits.rpm,
         tpm: m.limits.tpm,
+        algorithm: m.limits.algorithm,
         ...(m.limits.enforcedPer !== undefined
           ? { enforcedPerMs: parseDuration(m.limits.enforcedPer) }
           : {}),

@@ -5,6 +5,12 @@ import { durationSchema } from "./schema-parts.js";
 export const modelLimitsSchema = z.strictObject({
   rpm: z.number().int().positive().describe("requests per minute"),
   tpm: z.number().int().positive().describe("tokens per minute, charged up front"),
+  algorithm: z
+    .enum(["token-bucket", "fixed-window", "sliding-window"])
+    .default("token-bucket")
+    .describe(
+      "how the limits refill: continuously, all at the minute's edge, or over a rolling minute",
+    ),
   enforcedPer: durationSchema
     .optional()
     .describe(

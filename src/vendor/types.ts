@@ -1,9 +1,13 @@
+import type { LimiterAlgorithm } from "./limiters/limiter.js";
+
 /** What the vendor model needs to know about one model of one vendor account. */
 export interface ModelSpec {
   name: string;
   limits: {
     rpm: number;
     tpm: number;
+    /** How the per-minute limits refill (P3: the router must not assume one shape). */
+    algorithm: LimiterAlgorithm;
     /** When set, the per-minute limits are also enforced per slice of this many ms. */
     enforcedPerMs?: number;
   };

@@ -1,6 +1,7 @@
 import type { Rng } from "../random/rng.js";
 import { drawLatency } from "./latency-model.js";
-import { TokenBucket } from "./token-bucket.js";
+import { createLimiter, createSliceLimiter } from "./limiters/create-limiter.js";
+import type { Limiter } from "./limiters/limiter.js";
 import type { FaultSpec, ModelSpec, VendorSpec } from "./types.js";
 
 /** One limit as the vendor reports it in its headers. */
@@ -57,22 +58,16 @@ export type Admission =
 interface ModelState {
   spec: ModelSpec;
   /** The stated per-minute limits, as the headers report them. */
-  requests: TokenBucket;
-  tokens: TokenBucket;
+  requests: Limiter;
+  tokens: Limiter;
   /** The same limits enforced per short slice, when the vendor quantizes them. */
-  requestSlice: TokenBucket | undefined;
-  tokenSlice: TokenBucket | undefined;
+  requestSlice: Limiter | undefined;
+  tokenSlice: Limiter | undefined;
   counts: Map<number, number>;
 }
 
-/** A bucket holding one slice's share of a per-minute limit, refilled at the same rate. */
-function sliceBucket(perMinute: number, sliceMs: number | undefined): TokenBucket | undefined {
-  if (sliceMs === undefined || sliceMs >= 60_000) return undefined;
-  return new TokenBucket(Math.max(1, (perMinute * sliceMs) / 60_000), perMinute / 60_000);
-}
-
 /**
- * The pure model of one vendor account: per-model token buckets on RPM and TPM,
+ * The pure model of one vendor account: per-model limiters on RPM and TPM,
  * a latency draw per request and the fault timeline. Given the time and a request,
  * it decides to serve, throttle or fail; wire formats turn that into bytes.
  */
@@ -87,10 +82,10 @@ export class VendorModel {
     for (const model of spec.models) {
       this.models.set(model.name, {
         spec: model,
-        requests: TokenBucket.perMinute(model.limits.rpm),
-        tokens: TokenBucket.perMinute(model.limits.tpm),
-        requestSlice: sliceBucket(model.limits.rpm, model.limits.enforcedPerMs),
-        tokenSlice: sliceBucket(model.limits.tpm, model.limits.enforcedPerMs),
+        requests: createLimiter(model.limits.algorithm, model.limits.rpm),
+        tokens: createLimiter(model.limits.algorithm, model.limits.tpm),
+        requestSlice: createSliceLimiter(model.limits.rpm, model.limits.enforcedPerMs),
+        tokenSlice: createSliceLimiter(model.limits.tpm, model.limits.enforcedPerMs),
         counts: new Map(),
       });
     }
@@ -171,17 +166,17 @@ export class VendorModel {
     requested: number,
     nowMs: number,
     forced: boolean,
-    short?: TokenBucket,
+    short?: Limiter,
   ): Admission {
     const stated = limitType === "requests" ? state.requests : state.tokens;
     const bucket = short ?? stated;
-    const wait = bucket.msUntil(Math.min(requested, bucket.capacity), nowMs);
+    const wait = bucket.msUntil(Math.min(requested, bucket.limit), nowMs);
     return {
       kind: "throttle",
       model,
       limitType,
-      limit: stated.capacity,
-      used: Math.round(stated.capacity - stated.available(nowMs)),
+      limit: stated.limit,
+      used: Math.round(stated.limit - stated.available(nowMs)),
       requested,
       // A forced throttle (a fault) asks for a second, as vendors commonly do.
       retryAfterMs: forced ? Math.max(1000, wait) : Math.max(1, wait),
@@ -207,9 +202,9 @@ function snapshot(state: ModelState, nowMs: number): BudgetSnapshot {
   };
 }
 
-function limitState(bucket: TokenBucket, nowMs: number): LimitState {
+function limitState(bucket: Limiter, nowMs: number): LimitState {
   return {
-    limit: bucket.capacity,
+    limit: bucket.limit,
     remaining: Math.floor(bucket.available(nowMs)),
     resetMs: bucket.msUntilFull(nowMs),
   };
