@@ -31,9 +31,14 @@ async function start(rpm = 60) {
   return server;
 }
 
-const chat = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+const chat = (
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+) =>
   fetch(`${server!.baseUrl}/chat/completions`, {
     method: "POST",
+    ...(signal ? { signal } : {}),
     headers: { authorization: "Bearer sk-test", "content-type": "application/json", ...headers },
     body: JSON.stringify({
       model: "gpt-4o-mini",
@@ -136,5 +141,94 @@ describe("mock vendor server (OpenAI wire format, real loopback)", () => {
     expect(state.models["gpt-4o-mini"].requests).toMatchObject({ limit: 60 });
     expect(state.models["gpt-4o-mini"].requests.remaining).toBeLessThanOrEqual(60);
     expect(state.models["gpt-4o-mini"].statuses).toEqual({ "200": 1 });
+  });
+});
+
+describe("faults over real HTTP, added at run time through POST /_gw/faults", () => {
+  const postFault = async (fault: Record<string, unknown>) => {
+    const res = await fetch(`${server!.origin}/_gw/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(fault),
+    });
+    return { status: res.status, body: await json(res) };
+  };
+
+  it("scripts exactly two 429s, then success, with count", async () => {
+    await start(600);
+    expect((await postFault({ kind: "throttle", count: 2 })).status).toBe(201);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await chat({});
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses).toEqual([429, 429, 200]);
+  });
+
+  it.each([
+    ["quota", 429, "insufficient_quota"],
+    ["overload", 503, "server_error"],
+    ["server-error", 500, "server_error"],
+  ])("%s answers %d in the vendor's shape", async (kind, status, type) => {
+    await start();
+    await postFault({ kind, count: 1 });
+    const res = await chat({});
+    expect(res.status).toBe(status);
+    expect((await json(res)).error.type).toBe(type);
+  });
+
+  it("stall: the request is never answered", async () => {
+    await start();
+    await postFault({ kind: "stall" });
+    await expect(chat({}, {}, AbortSignal.timeout(300))).rejects.toThrow();
+  });
+
+  it("outage: the connection fails without an answer, and the control API stays up", async () => {
+    await start();
+    await postFault({ kind: "outage" });
+    await expect(chat({})).rejects.toThrow();
+    const faults = await json(await fetch(`${server!.origin}/_gw/faults`));
+    expect(faults.faults).toHaveLength(1);
+    await fetch(`${server!.origin}/_gw/faults`, { method: "DELETE" });
+    const ok = await chat({});
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+  });
+
+  it("reset: a streamed answer breaks off mid-stream", async () => {
+    await start();
+    await postFault({ kind: "reset", afterTokens: 3 });
+    const res = await chat({ stream: true }, { "x-gw-chaos-completion-tokens": "50" });
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toThrow();
+  });
+
+  it("stream-error: after a 200 the stream carries the vendor's error frame and no [DONE]", async () => {
+    await start();
+    await postFault({ kind: "stream-error", afterTokens: 2 });
+    const res = await chat({ stream: true }, { "x-gw-chaos-completion-tokens": "50" });
+    expect(res.status).toBe(200);
+    const reader = new OpenAiSseReader();
+    reader.push(await res.text());
+    expect(reader.contentFrames).toBe(2);
+    expect(reader.sawError).toBe(true);
+    expect(reader.sawDone).toBe(false);
+  });
+
+  it("answers a bad fault with a 400 that names the problem, and removes faults by id", async () => {
+    await start();
+    const bad = await postFault({ kind: "throttle", probabilty: 1 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(
+      /unknown key "probabilty" \(did you mean "probability"\?\)/,
+    );
+    expect((await postFault({ kind: "throttle", model: "gpt-9" })).status).toBe(400);
+    const { body } = await postFault({ kind: "throttle" });
+    const removed = await fetch(`${server!.origin}/_gw/faults/${body.id}`, { method: "DELETE" });
+    expect(removed.status).toBe(200);
+    const ok = await chat({});
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
   });
 });

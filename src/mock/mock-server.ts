@@ -10,6 +10,7 @@ import {
   type StreamWriter,
   type WireResponse,
 } from "../vendor/wire/wire-format.js";
+import { ControlApi } from "./control-api.js";
 import { type PacedStream, StreamPacer } from "./stream-pacer.js";
 
 /** Bodies above this size are refused, as real vendors refuse them. */
@@ -20,14 +21,26 @@ export interface MockServerOptions {
   scheduler: Scheduler;
   host?: string;
   port?: number;
+  /** For faults posted with times as a share of the scenario ("30%"). */
+  scenarioDurationMs?: number;
 }
 
 export interface MockServer {
   vendor: string;
+  format: string;
   /** What an official SDK takes as its base URL, e.g. http://127.0.0.1:PORT/v1. */
   baseUrl: string;
   origin: string;
   close(): Promise<void>;
+}
+
+/**
+ * Drops the connection mid-answer: what was written still reaches the client,
+ * then the socket closes without the end of the response (a reset to the client).
+ */
+function dropConnection(res: ServerResponse): void {
+  if (res.socket) res.socket.end();
+  else res.destroy();
 }
 
 interface StreamState extends PacedStream {
@@ -46,6 +59,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   const pacer = new StreamPacer(scheduler, (stream, index) =>
     (stream as StreamState).writer.token(index),
   );
+  const control = new ControlApi(model, scheduler, options.scenarioDurationMs ?? 0);
   const pending = new Set<() => void>();
   let nextId = 1;
 
@@ -71,6 +85,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     }
     const chat = format.parseRequest(body, modelInPath === undefined ? {} : { modelInPath });
     if (isWireResponse(chat)) return send(res, chat);
+    control.countClientRetry(req.headers["x-stainless-retry-count"]);
     const hint = Number(req.headers[COMPLETION_HINT_HEADER]);
     const now = scheduler.now();
     const admission = model.admit(
@@ -82,8 +97,17 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       },
       now,
     );
+    if (admission.kind === "outage") {
+      req.socket.destroy(); // unreachable: the connection fails without a byte
+      return;
+    }
     if (admission.kind !== "serve") return send(res, format.refusal(admission, Date.now()));
+    if (admission.stall) return; // accepted, never answered: only the caller's timeout ends it
 
+    const { cut } = admission;
+    const tokens = cut
+      ? Math.min(cut.afterTokens, admission.completionTokens)
+      : admission.completionTokens;
     const completion = {
       id: `gw${(nextId++).toString(36)}`,
       model: chat.model,
@@ -106,27 +130,34 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     };
 
     if (!chat.stream) {
-      const doneAt =
-        firstTokenAt + generationMs(admission.completionTokens, admission.tokensPerSecond);
-      later(doneAt, () => send(res, format.completion(completion, admission.budget, Date.now())));
+      later(firstTokenAt + generationMs(tokens, admission.tokensPerSecond), () => {
+        if (cut?.how === "reset") dropConnection(res);
+        else if (cut)
+          send(res, format.refusal({ kind: "server-error", model: chat.model }, Date.now()));
+        else send(res, format.completion(completion, admission.budget, Date.now()));
+      });
       return;
     }
     later(firstTokenAt, () => {
       if (res.destroyed) return;
       const writer = format.streamWriter(completion, chat, admission.budget, Date.now());
       res.writeHead(200, writer.headers);
-      res.write(writer.start());
+      const start = writer.start();
+      if (start) res.write(start);
       const stream: StreamState = {
         writer,
         startMs: firstTokenAt,
         tokensPerSecond: admission.tokensPerSecond,
-        totalTokens: Math.max(1, admission.completionTokens),
+        totalTokens: cut ? tokens : Math.max(1, tokens),
         sent: 0,
         write: (text) => {
           if (!res.destroyed) res.write(text);
         },
         finish: () => {
-          if (!res.destroyed) res.end(writer.end());
+          if (res.destroyed) return;
+          if (cut?.how === "reset") dropConnection(res);
+          else if (cut) res.end(writer.error("overload"));
+          else res.end(writer.end());
         },
       };
       res.on("close", () => pacer.remove(stream));
@@ -135,20 +166,8 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   };
 
   const server: Server = createServer((req, res) => {
-    const url = req.url ?? "/";
-    const path = url.split("?")[0]!;
-    if (req.method === "GET" && path === "/_gw/state") {
-      const state = {
-        vendor: model.spec.name,
-        nowMs: scheduler.now(),
-        models: model.state(scheduler.now()),
-      };
-      return send(res, {
-        status: 200,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(state),
-      });
-    }
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (path.startsWith("/_gw/")) return control.handle(req, res, path);
     const match = format.match(req.method ?? "GET", path);
     if (!match) {
       req.resume();
@@ -163,7 +182,6 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       if (size > MAX_BODY_BYTES) {
         refused = true;
         send(res, format.tooLarge());
-        req.resume();
         return;
       }
       chunks.push(chunk);
@@ -174,6 +192,9 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     req.on("error", () => res.destroy());
   });
   server.keepAliveTimeout = 30_000;
+  // A client that sends nothing for this long is cut off (slowloris cannot hold a socket).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -187,6 +208,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
 
   return {
     vendor: model.spec.name,
+    format: format.name,
     origin,
     baseUrl: `${origin}${format.basePath}`,
     close: () =>

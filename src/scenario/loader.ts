@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { z } from "zod";
 import { parseThreshold } from "../metrics/thresholds.js";
+import { resolveFault } from "../vendor/faults/fault-kinds.js";
 import type { RouterConfig, RouteId } from "../router/types.js";
 import type { ArrivalSpec } from "../traffic/types.js";
 import type { FaultSpec, VendorSpec } from "../vendor/types.js";
@@ -258,17 +259,7 @@ function resolveScenario(
     seed: file.seed,
     vendors,
     traffic,
-    faults: file.faults.map((f) => {
-      const fromMs = at(f.from);
-      return {
-        kind: f.kind,
-        vendor: f.vendor,
-        ...(f.model ? { model: f.model } : {}),
-        fromMs,
-        untilMs: f.for === undefined ? durationMs : fromMs + at(f.for),
-        probability: f.probability,
-      };
-    }),
+    faults: file.faults.map((f, i) => resolveFault(f, f.vendor, `fault-${i}`, 0, durationMs)),
     router: toRouterConfig(router),
     thresholds: file.thresholds,
   };

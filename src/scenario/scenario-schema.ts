@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { faultSchema } from "./fault-schema.js";
+import { scenarioFaultSchema } from "../vendor/faults/fault-kinds.js";
 import { routerConfigSchema } from "./router-schema.js";
 import { durationSchema } from "./schema-parts.js";
 import { arrivalSchema } from "./traffic-schema.js";
@@ -18,7 +18,7 @@ export const scenarioSchema = z.strictObject({
   seed: z.number().int().nonnegative().default(1),
   vendors: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), vendorRefSchema),
   traffic: z.array(arrivalSchema).min(1),
-  faults: z.array(faultSchema).default([]),
+  faults: z.array(scenarioFaultSchema).default([]),
   router: z.union([routerConfigSchema, z.string().min(1).describe("path to a router config file")]),
   thresholds: z.array(z.string()).default([]),
 });

@@ -97,7 +97,12 @@ export class HttpUpstream implements Upstream {
       if (signal.aborted) throw error;
       broken = true;
     }
-    const result: AttemptResult = { status: 200, headers, usage: reader.usage ?? NO_USAGE };
+    // A stream cut short has no usage chunk: the vendor still billed what it sent.
+    const usage = reader.usage ?? {
+      prompt: attempt.promptTokens,
+      completion: reader.contentFrames,
+    };
+    const result: AttemptResult = { status: 200, headers, usage };
     if (firstTokenMs !== undefined) result.firstTokenMs = firstTokenMs;
     // A 200 whose stream broke off or carried an error is a failure, not a success.
     if (broken || reader.sawError || !reader.sawDone) result.transport = "stream-error";

@@ -9,7 +9,9 @@ export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
 
 /**
  * Sim mode's way to a vendor: the same VendorModel the mock servers use, called
- * in virtual time, with the same headers the wire format would send.
+ * in virtual time, with the same headers the wire format would send, and the
+ * same faults: an outage fails the connection, a stall never answers, a cut
+ * stream breaks off after its tokens.
  */
 export class SimUpstream implements Upstream {
   constructor(
@@ -21,6 +23,7 @@ export class SimUpstream implements Upstream {
     const now = this.scheduler.now();
     const vendor = this.vendors.get(attempt.vendor);
     if (!vendor) throw new Error(`no vendor model for "${attempt.vendor}"`);
+    const format = formatFor(vendor.spec.format);
     const admission = vendor.admit(
       {
         model: attempt.model,
@@ -30,21 +33,38 @@ export class SimUpstream implements Upstream {
       },
       now,
     );
+    if (admission.kind === "outage") {
+      return this.scheduler.at(now, () =>
+        onDone({ status: 0, headers: {}, transport: "connection", usage: NO_USAGE }),
+      );
+    }
     if (admission.kind !== "serve") {
-      const response = formatFor(vendor.spec.format).refusal(admission, SIM_EPOCH_MS + now);
+      const response = format.refusal(admission, SIM_EPOCH_MS + now);
       return this.scheduler.at(now, () =>
         onDone({ status: response.status, headers: response.headers, usage: NO_USAGE }),
       );
     }
+    if (admission.stall) return () => {}; // never answers; the caller's timeout ends it
+
+    const headers = format.budgetHeaders(admission.budget, SIM_EPOCH_MS + now);
     const firstTokenMs = now + admission.ttftMs;
-    const doneMs =
-      firstTokenMs + generationMs(admission.completionTokens, admission.tokensPerSecond);
+    const { cut } = admission;
+    const tokens = cut
+      ? Math.min(cut.afterTokens, admission.completionTokens)
+      : admission.completionTokens;
+    const doneMs = firstTokenMs + generationMs(tokens, admission.tokensPerSecond);
     const result: AttemptResult = {
       status: 200,
-      headers: formatFor(vendor.spec.format).budgetHeaders(admission.budget, SIM_EPOCH_MS + now),
-      usage: { prompt: admission.promptTokens, completion: admission.completionTokens },
+      headers,
+      usage: { prompt: admission.promptTokens, completion: tokens },
     };
-    if (attempt.stream) result.firstTokenMs = firstTokenMs;
+    if (attempt.stream && tokens > 0) result.firstTokenMs = firstTokenMs;
+    if (cut) {
+      if (attempt.stream) result.transport = "stream-error";
+      else if (cut.how === "reset")
+        Object.assign(result, { status: 0, headers: {}, transport: "connection", usage: NO_USAGE });
+      else Object.assign(result, { status: 500, usage: NO_USAGE });
+    }
     return this.scheduler.at(doneMs, () => onDone(result));
   }
 

@@ -10,6 +10,8 @@ export class OpenAiSseReader {
   sawDone = false;
   sawError = false;
   usage: { prompt: number; completion: number } | undefined;
+  /** Frames that carried content: the tokens received, when no usage chunk says. */
+  contentFrames = 0;
 
   /** Feeds text; returns true when this text carried the first content token. */
   push(text: string): boolean {
@@ -50,10 +52,10 @@ export class OpenAiSseReader {
       this.usage = { prompt: usage.prompt_tokens, completion: usage.completion_tokens };
     }
     // The first delta may carry an empty content string beside the role: not a token yet.
-    if (!this.sawContent && /"content":"[^"]/.test(data)) {
-      this.sawContent = true;
-      return true;
-    }
-    return false;
+    if (!/"content":"[^"]/.test(data)) return false;
+    this.contentFrames++;
+    if (this.sawContent) return false;
+    this.sawContent = true;
+    return true;
   }
 }

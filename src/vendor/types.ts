@@ -17,7 +17,7 @@ export interface ModelSpec {
 }
 
 /** Wire formats the mocks speak (vendor/wire/formats.ts). */
-export type WireFormatName = "openai";
+export type WireFormatName = "openai" | "anthropic";
 
 export interface VendorSpec {
   name: string;
@@ -26,14 +26,4 @@ export interface VendorSpec {
   models: ModelSpec[];
 }
 
-export type FaultKind = "throttle" | "server-error";
-
-/** A fault on the timeline, in scenario milliseconds. */
-export interface FaultSpec {
-  kind: FaultKind;
-  vendor: string;
-  model?: string;
-  fromMs: number;
-  untilMs: number;
-  probability: number;
-}
+export type { FaultKind, FaultSpec } from "./faults/fault.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createRng } from "../random/rng.js";
 import { testModel, testVendor } from "../test-support/test-specs.js";
+import type { FaultSpec } from "./faults/fault.js";
 import { VendorModel } from "./vendor-model.js";
 
 const ask = (overrides: Partial<Parameters<VendorModel["admit"]>[0]> = {}) => ({
@@ -56,7 +57,16 @@ describe("VendorModel", () => {
   it("answers with a fault while it is on the timeline, and not outside it", () => {
     const vendor = new VendorModel(
       testVendor(),
-      [{ kind: "server-error", vendor: "vendor-a", fromMs: 1000, untilMs: 2000, probability: 1 }],
+      [
+        {
+          id: "f1",
+          kind: "server-error",
+          vendor: "vendor-a",
+          fromMs: 1000,
+          untilMs: 2000,
+          probability: 1,
+        },
+      ],
       createRng(1),
     );
     expect(vendor.admit(ask(), 500).kind).toBe("serve");
@@ -67,5 +77,43 @@ describe("VendorModel", () => {
   it("refuses a model it does not have", () => {
     const vendor = new VendorModel(testVendor(), [], createRng(1));
     expect(vendor.admit(ask({ model: "gpt-9" }), 0).kind).toBe("unknown-model");
+  });
+});
+
+describe("VendorModel faults", () => {
+  const at = (kind: FaultSpec["kind"], extra: Partial<FaultSpec> = {}): FaultSpec => ({
+    id: kind,
+    kind,
+    vendor: "vendor-a",
+    fromMs: 0,
+    untilMs: 10_000,
+    probability: 1,
+    ...extra,
+  });
+  const admitWith = (f: FaultSpec) =>
+    new VendorModel(testVendor(), [f], createRng(1)).admit(ask(), 0);
+
+  it("refuses with the fault's answer and still counts the request", () => {
+    const vendor = new VendorModel(testVendor(), [at("quota")], createRng(1));
+    expect(vendor.admit(ask(), 0).kind).toBe("quota");
+    expect(vendor.state(0)["gpt-4o-mini"]?.requests.remaining).toBe(59);
+    expect(admitWith(at("overload")).kind).toBe("overload");
+    expect(admitWith(at("throttle"))).toMatchObject({ kind: "throttle", retryAfterMs: 1000 });
+    expect(admitWith(at("outage")).kind).toBe("outage");
+  });
+
+  it("bends the answer: later, slower, stalled or cut", () => {
+    expect(admitWith(at("latency", { ms: 2000 }))).toMatchObject({ kind: "serve", ttftMs: 2500 });
+    expect(admitWith(at("slow-stream", { tokensPerSecond: 2 }))).toMatchObject({
+      tokensPerSecond: 2,
+    });
+    expect(admitWith(at("stall"))).toMatchObject({ kind: "serve", stall: true });
+    expect(admitWith(at("reset", { afterTokens: 3 }))).toMatchObject({
+      cut: { afterTokens: 3, how: "reset" },
+    });
+  });
+
+  it("ignores faults of other vendors", () => {
+    expect(admitWith(at("outage", { vendor: "vendor-b" })).kind).toBe("serve");
   });
 });

@@ -1,8 +1,11 @@
 import type { Rng } from "../random/rng.js";
+import type { FaultEffect, FaultSpec } from "./faults/fault.js";
+import { FaultTimeline } from "./faults/fault-timeline.js";
 import { drawLatency } from "./latency-model.js";
 import { createLimiter, createSliceLimiter } from "./limiters/create-limiter.js";
 import type { Limiter } from "./limiters/limiter.js";
-import type { FaultSpec, ModelSpec, VendorSpec } from "./types.js";
+import type { ModelSpec, VendorSpec } from "./types.js";
+import type { Refusal } from "./wire/wire-format.js";
 
 /** One limit as the vendor reports it in its headers. */
 export interface LimitState {
@@ -30,30 +33,43 @@ export interface VendorRequest {
   completionHint: number | undefined;
 }
 
-export type Admission =
-  | {
-      kind: "serve";
-      model: string;
-      promptTokens: number;
-      completionTokens: number;
-      /** Whether max_tokens cut the answer short. */
-      truncated: boolean;
-      ttftMs: number;
-      tokensPerSecond: number;
-      budget: BudgetSnapshot;
-    }
-  | {
-      kind: "throttle";
-      model: string;
-      limitType: "requests" | "tokens";
-      limit: number;
-      used: number;
-      requested: number;
-      retryAfterMs: number;
-      budget: BudgetSnapshot;
-    }
-  | { kind: "server-error"; model: string; budget: BudgetSnapshot }
-  | { kind: "unknown-model"; model: string };
+/** An answer the vendor will give, and how faults bend it. */
+export interface ServeAdmission {
+  kind: "serve";
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  /** Whether max_tokens cut the answer short. */
+  truncated: boolean;
+  ttftMs: number;
+  tokensPerSecond: number;
+  budget: BudgetSnapshot;
+  /** A stall fault: the answer never comes. */
+  stall: boolean;
+  /** A reset or stream-error fault: the answer breaks off after this many tokens. */
+  cut?: { afterTokens: number; how: "reset" | "stream-error" };
+}
+
+export type Admission = ServeAdmission | Refusal | { kind: "outage"; model: string };
+
+/** The status a client sees for an admission (0: no HTTP answer). */
+export function admissionStatus(a: Admission): number {
+  switch (a.kind) {
+    case "serve":
+      return 200;
+    case "throttle":
+    case "quota":
+      return 429;
+    case "overload":
+      return 503;
+    case "server-error":
+      return 500;
+    case "unknown-model":
+      return 404;
+    case "outage":
+      return 0;
+  }
+}
 
 interface ModelState {
   spec: ModelSpec;
@@ -67,18 +83,20 @@ interface ModelState {
 }
 
 /**
- * The pure model of one vendor account: per-model limiters on RPM and TPM,
- * a latency draw per request and the fault timeline. Given the time and a request,
+ * The pure model of one vendor account: per-model limiters on RPM and TPM, a
+ * latency draw per request and the fault timeline. Given the time and a request,
  * it decides to serve, throttle or fail; wire formats turn that into bytes.
  */
 export class VendorModel {
   private readonly models = new Map<string, ModelState>();
+  readonly faults: FaultTimeline;
 
   constructor(
     readonly spec: VendorSpec,
-    private readonly faults: readonly FaultSpec[],
+    faults: readonly FaultSpec[],
     private readonly rng: Rng,
   ) {
+    this.faults = new FaultTimeline(faults.filter((f) => f.vendor === spec.name));
     for (const model of spec.models) {
       this.models.set(model.name, {
         spec: model,
@@ -95,7 +113,7 @@ export class VendorModel {
     const state = this.models.get(request.model);
     if (!state) return { kind: "unknown-model", model: request.model };
     const admission = this.decide(state, request, nowMs);
-    const status = admission.kind === "serve" ? 200 : admission.kind === "throttle" ? 429 : 500;
+    const status = admissionStatus(admission);
     state.counts.set(status, (state.counts.get(status) ?? 0) + 1);
     return admission;
   }
@@ -110,12 +128,18 @@ export class VendorModel {
   }
 
   private decide(state: ModelState, request: VendorRequest, nowMs: number): Admission {
-    const fault = this.activeFault(request.model, nowMs);
-    if (fault?.kind === "server-error") {
+    const model = request.model;
+    const effects = this.faults.effectsFor(model, nowMs, this.rng);
+    const blocking = effects.find((e) => e.type === "outage" || e.type === "refuse");
+    if (blocking?.type === "outage") return { kind: "outage", model };
+    if (blocking?.type === "refuse") {
       // Failed requests count against the per-minute limit.
-      state.requests.tryTake(1, nowMs);
-      return { kind: "server-error", model: request.model, budget: snapshot(state, nowMs) };
+      takeRequest(state, nowMs);
+      if (blocking.refusal === "throttle")
+        return this.throttle(state, model, "requests", 1, nowMs, true);
+      return { kind: blocking.refusal, model, budget: snapshot(state, nowMs) };
     }
+
     const spec = state.spec;
     const wanted = request.completionHint ?? spec.defaultCompletionTokens;
     const completionTokens =
@@ -123,40 +147,38 @@ export class VendorModel {
     // OpenAI charges tokens up front: the prompt plus the most the answer may use.
     const charge = request.promptTokens + (request.maxTokens ?? spec.defaultCompletionTokens);
 
-    if (fault?.kind === "throttle")
-      return this.throttle(state, request.model, "requests", 1, nowMs, true);
     const requestsShort = [state.requests, state.requestSlice].find(
       (b) => b && b.available(nowMs) < 1,
     );
     if (requestsShort) {
       // Failed requests count against the per-minute limit (while it has room).
       if (requestsShort !== state.requests) state.requests.tryTake(1, nowMs);
-      return this.throttle(state, request.model, "requests", 1, nowMs, false, requestsShort);
+      return this.throttle(state, model, "requests", 1, nowMs, false, requestsShort);
     }
     const tokensShort = [state.tokens, state.tokenSlice].find(
       (b) => b && b.available(nowMs) < charge,
     );
     if (tokensShort) {
-      // Failed requests count against the request limit.
-      state.requests.tryTake(1, nowMs);
-      state.requestSlice?.tryTake(1, nowMs);
-      return this.throttle(state, request.model, "tokens", charge, nowMs, false, tokensShort);
+      takeRequest(state, nowMs);
+      return this.throttle(state, model, "tokens", charge, nowMs, false, tokensShort);
     }
-    state.requests.tryTake(1, nowMs);
-    state.requestSlice?.tryTake(1, nowMs);
+    takeRequest(state, nowMs);
     state.tokens.tryTake(charge, nowMs);
     state.tokenSlice?.tryTake(charge, nowMs);
     const latency = drawLatency(spec, this.rng);
-    return {
+    const admission: ServeAdmission = {
       kind: "serve",
-      model: request.model,
+      model,
       promptTokens: request.promptTokens,
       completionTokens,
       truncated: completionTokens < wanted,
       ttftMs: latency.ttftMs,
       tokensPerSecond: latency.tokensPerSecond,
       budget: snapshot(state, nowMs),
+      stall: false,
     };
+    for (const effect of effects) bend(admission, effect);
+    return admission;
   }
 
   private throttle(
@@ -167,7 +189,7 @@ export class VendorModel {
     nowMs: number,
     forced: boolean,
     short?: Limiter,
-  ): Admission {
+  ): Refusal {
     const stated = limitType === "requests" ? state.requests : state.tokens;
     const bucket = short ?? stated;
     const wait = bucket.msUntil(Math.min(requested, bucket.limit), nowMs);
@@ -179,20 +201,38 @@ export class VendorModel {
       used: Math.round(stated.limit - stated.available(nowMs)),
       requested,
       // A forced throttle (a fault) asks for a second, as vendors commonly do.
-      retryAfterMs: forced ? Math.max(1000, wait) : Math.max(1, wait),
+      retryAfterMs: forced ? Math.max(1000, Number.isFinite(wait) ? wait : 0) : Math.max(1, wait),
       budget: snapshot(state, nowMs),
     };
   }
+}
 
-  private activeFault(model: string, nowMs: number): FaultSpec | undefined {
-    for (const fault of this.faults) {
-      if (fault.vendor !== this.spec.name) continue;
-      if (fault.model !== undefined && fault.model !== model) continue;
-      if (nowMs < fault.fromMs || nowMs >= fault.untilMs) continue;
-      if (fault.probability >= 1 || this.rng.next() < fault.probability) return fault;
-    }
-    return undefined;
+/** How a fault that lets the request through changes the answer. */
+function bend(admission: ServeAdmission, effect: FaultEffect): void {
+  switch (effect.type) {
+    case "delay":
+      admission.ttftMs += effect.addMs;
+      return;
+    case "slow":
+      admission.tokensPerSecond = Math.min(admission.tokensPerSecond, effect.tokensPerSecond);
+      return;
+    case "stall":
+      admission.stall = true;
+      return;
+    case "cut":
+      if (!admission.cut || effect.afterTokens < admission.cut.afterTokens) {
+        admission.cut = { afterTokens: effect.afterTokens, how: effect.how };
+      }
+      return;
+    case "refuse":
+    case "outage":
+      return; // handled before any budget is spent
   }
+}
+
+function takeRequest(state: ModelState, nowMs: number): void {
+  state.requests.tryTake(1, nowMs);
+  state.requestSlice?.tryTake(1, nowMs);
 }
 
 function snapshot(state: ModelState, nowMs: number): BudgetSnapshot {

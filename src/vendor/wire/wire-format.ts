@@ -57,6 +57,8 @@ export type Refusal =
   | { kind: "server-error"; model: string; budget?: BudgetSnapshot }
   | { kind: "unknown-model"; model: string };
 
+/** What a format is asked to write: a refusal (an outage has no HTTP answer at all). */
+
 /** The frames of one streamed answer. */
 export interface StreamWriter {
   /** Status 200 headers of the stream (content type and budget headers). */

@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Scheduler } from "../clock/clock.js";
+import { formatIssues } from "../scenario/problems.js";
+import { liveFaultSchema, resolveFault } from "../vendor/faults/fault-kinds.js";
+import type { VendorModel } from "../vendor/vendor-model.js";
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.destroyed || res.headersSent) return;
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * The mock's control API beside the vendor's own endpoints (CONTRACT.md):
+ * GET /_gw/state, and faults added, listed and cleared while it runs.
+ *   POST /_gw/faults {"kind":"throttle","probability":1,"for":"30s"} -> 201 {"id"}
+ *   GET /_gw/faults, DELETE /_gw/faults/<id>, DELETE /_gw/faults
+ */
+export class ControlApi {
+  private nextId = 1;
+  private clientRetries = 0;
+
+  constructor(
+    private readonly model: VendorModel,
+    private readonly scheduler: Scheduler,
+    private readonly scenarioDurationMs: number,
+  ) {}
+
+  /** Counts retries that official SDKs announce in x-stainless-retry-count. */
+  countClientRetry(header: string | string[] | undefined): void {
+    const n = Number(Array.isArray(header) ? header[0] : header);
+    if (Number.isInteger(n) && n > 0) this.clientRetries++;
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const method = req.method ?? "GET";
+    if (method === "GET" && path === "/_gw/state") return this.state(res);
+    if (method === "GET" && path === "/_gw/faults")
+      return sendJson(res, 200, { faults: this.faults() });
+    if (method === "DELETE" && path === "/_gw/faults") {
+      this.model.faults.clear();
+      return sendJson(res, 200, { cleared: true });
+    }
+    if (method === "DELETE" && path.startsWith("/_gw/faults/")) {
+      const id = decodeURIComponent(path.slice("/_gw/faults/".length));
+      return this.model.faults.remove(id)
+        ? sendJson(res, 200, { removed: id })
+        : sendJson(res, 404, { error: { message: `no fault with id "${id}"` } });
+    }
+    if (method === "POST" && path === "/_gw/faults") return this.addFault(req, res);
+    req.resume();
+    sendJson(res, 404, { error: { message: `no control endpoint ${method} ${path}` } });
+  }
+
+  private state(res: ServerResponse): void {
+    const now = this.scheduler.now();
+    sendJson(res, 200, {
+      vendor: this.model.spec.name,
+      nowMs: now,
+      models: this.model.state(now),
+      clientRetries: this.clientRetries,
+      faults: this.faults(),
+    });
+  }
+
+  private faults() {
+    return this.model.faults.list().map((f) => ({
+      ...f,
+      untilMs: Number.isFinite(f.untilMs) ? f.untilMs : null,
+    }));
+  }
+
+  private addFault(req: IncomingMessage, res: ServerResponse): void {
+    let raw = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      raw += chunk;
+      if (raw.length > 64 * 1024) req.destroy();
+    });
+    req.on("end", () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return sendJson(res, 400, { error: { message: "the body is not JSON" } });
+      }
+      const parsed = liveFaultSchema.safeParse(body, { reportInput: true });
+      if (!parsed.success) {
+        const problems = formatIssues("fault", parsed.error.issues, liveFaultSchema);
+        return sendJson(res, 400, { error: { message: problems.join("; "), problems } });
+      }
+      const fault = parsed.data;
+      const vendor = this.model.spec.name;
+      if (fault.vendor !== undefined && fault.vendor !== vendor) {
+        return sendJson(res, 400, {
+          error: { message: `this server is vendor "${vendor}", not "${fault.vendor}"` },
+        });
+      }
+      if (
+        fault.model !== undefined &&
+        !this.model.spec.models.some((m) => m.name === fault.model)
+      ) {
+        return sendJson(res, 400, {
+          error: { message: `vendor "${vendor}" has no model "${fault.model}"` },
+        });
+      }
+      const id = `live-${this.nextId++}`;
+      this.model.faults.add(
+        resolveFault(fault, vendor, id, this.scheduler.now(), this.scenarioDurationMs),
+      );
+      sendJson(res, 201, { id });
+    });
+  }
+}
