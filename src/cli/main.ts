@@ -4,6 +4,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { PACKAGE_ROOT } from "../scenario/registry.js";
 import { reportError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
+import type { MockFlags } from "./commands/mock.js";
 import type { Io } from "./io.js";
 
 export function toolVersion(): string {
@@ -23,6 +24,13 @@ function seedNumber(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0)
     throw new InvalidArgumentError("expected a whole number, 0 or more.");
+  return value;
+}
+
+function portNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new InvalidArgumentError("expected a port, 1 to 65535.");
   return value;
 }
 
@@ -94,6 +102,33 @@ export async function main(io: Io): Promise<number> {
       verbose = Boolean(flags.verbose);
       const { runCommand } = await import("./commands/run.js");
       exitCode = await runCommand(io, scenario, flags);
+    });
+
+  program
+    .command("mock")
+    .description("start the mock vendors alone, for a gateway you run yourself; serve until Ctrl-C")
+    .argument(
+      "[scenario]",
+      "its vendors and fault timeline (default: every built-in profile, no faults)",
+    )
+    .option(
+      "--port-base <n>",
+      "ports from here up, one per vendor (default: free ports)",
+      portNumber,
+    )
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--json", "print one JSON line describing the vendors")
+    .option("--set <path=value>", "override one field of the scenario (repeatable)", collect, [])
+    .option("--no-faults", "serve clean: leave the scenario's fault timeline out")
+    .option(
+      "--speed <n>",
+      "scenario seconds per wall second for limits, latency and faults",
+      positiveNumber,
+    )
+    .option("--seed <n>", "seed of the latency draws", seedNumber)
+    .action(async (scenario: string | undefined, flags: MockFlags) => {
+      const { mockCommand } = await import("./commands/mock.js");
+      exitCode = await mockCommand(io, scenario, flags);
     });
 
   program

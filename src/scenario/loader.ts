@@ -287,7 +287,7 @@ function plannedRequests(
   return total;
 }
 
-function toVendorSpec(name: string, profile: VendorProfileFile): VendorSpec {
+export function toVendorSpec(name: string, profile: VendorProfileFile): VendorSpec {
   return {
     name,
     profile: profile.name,
