@@ -68,9 +68,10 @@ describe("Anthropic wire format", () => {
     expect(anthropic.match("POST", "/v1/chat/completions")).toBeUndefined();
   });
 
-  it("wants a non-empty x-api-key and refuses with authentication_error otherwise", () => {
+  it("wants an x-api-key or a Bearer token (as SDK 1.x sends), else authentication_error", () => {
     expect(anthropic.checkAuth({ "x-api-key": "sk-ant-1" })).toBeUndefined();
-    for (const headers of [{}, { "x-api-key": "" }, { authorization: "Bearer sk-1" }]) {
+    expect(anthropic.checkAuth({ authorization: "Bearer sk-ant-1" })).toBeUndefined();
+    for (const headers of [{}, { "x-api-key": "" }, { authorization: "Basic abc" }]) {
       const res = anthropic.checkAuth(headers);
       expect(res?.status).toBe(401);
       expect(errorOf(res!)).toMatchObject({

@@ -276,9 +276,12 @@ export const anthropicFormat: WireFormat = {
 
   /** Only the key is checked: SDKs always send anthropic-version, so demanding it tests nothing. */
   checkAuth(headers: RequestHeaders) {
+    // x-api-key, or a Bearer token as the current SDK (1.x) sends it.
     const key = headers["x-api-key"];
     const value = Array.isArray(key) ? key[0] : key;
     if (typeof value === "string" && value.trim() !== "") return undefined;
+    const auth = headers.authorization;
+    if (typeof auth === "string" && /^Bearer \S+/.test(auth)) return undefined;
     return errorResponse(
       401,
       "authentication_error",

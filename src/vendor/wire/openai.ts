@@ -231,14 +231,15 @@ export const openAiFormat: WireFormat = {
           budget,
         );
       case "quota":
-        // Billing, not rate: no Retry-After, and clients must not retry.
+        // Billing, not rate: no Retry-After, and x-should-retry tells the
+        // official SDKs (which retry every 429 otherwise) not to try again.
         return errorResponse(
           429,
           "You exceeded your current quota, please check your plan and billing details.",
           "insufficient_quota",
           "insufficient_quota",
           null,
-          budget,
+          { ...budget, "x-should-retry": "false" },
         );
       case "throttle": {
         const { limitType, model, limit, used, requested, retryAfterMs } = refusal;
