@@ -102,6 +102,9 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       return;
     }
     if (admission.kind !== "serve") return send(res, format.refusal(admission, Date.now()));
+    // The answer holds a slot at the vendor until its connection closes, however it ends.
+    let generated = 0;
+    res.on("close", () => model.finish(chat.model, generated, scheduler.now()));
     if (admission.stall) return; // accepted, never answered: only the caller's timeout ends it
 
     const { cut } = admission;
@@ -134,7 +137,10 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
         if (cut?.how === "reset") dropConnection(res);
         else if (cut)
           send(res, format.refusal({ kind: "server-error", model: chat.model }, Date.now()));
-        else send(res, format.completion(completion, admission.budget, Date.now()));
+        else {
+          generated = tokens;
+          send(res, format.completion(completion, admission.budget, Date.now()));
+        }
       });
       return;
     }
@@ -151,6 +157,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
         totalTokens: cut ? tokens : Math.max(1, tokens),
         sent: 0,
         write: (text) => {
+          generated = stream.sent;
           if (!res.destroyed) res.write(text);
         },
         finish: () => {

@@ -298,6 +298,11 @@ export function toVendorSpec(name: string, profile: VendorProfileFile): VendorSp
         rpm: m.limits.rpm,
         tpm: m.limits.tpm,
         algorithm: m.limits.algorithm,
+        charge: m.limits.charge,
+        ...(m.limits.inputTpm !== undefined ? { inputTpm: m.limits.inputTpm } : {}),
+        ...(m.limits.outputTpm !== undefined ? { outputTpm: m.limits.outputTpm } : {}),
+        ...(m.limits.concurrent !== undefined ? { concurrent: m.limits.concurrent } : {}),
+        ...(m.limits.rpd !== undefined ? { rpd: m.limits.rpd } : {}),
         ...(m.limits.enforcedPer !== undefined
           ? { enforcedPerMs: parseDuration(m.limits.enforcedPer) }
           : {}),
@@ -306,6 +311,7 @@ export function toVendorSpec(name: string, profile: VendorProfileFile): VendorSp
         ttftMedianMs: parseDuration(m.latency.ttft.median),
         ttftSigma: m.latency.ttft.sigma,
         tokensPerSecond: m.latency.tokensPerSecond,
+        ...(m.latency.halfSpeedAt !== undefined ? { halfSpeedAt: m.latency.halfSpeedAt } : {}),
       },
       price: { ...m.price },
       defaultCompletionTokens: m.defaultCompletionTokens,

@@ -4,7 +4,27 @@ import { durationSchema } from "./schema-parts.js";
 /** The limits a vendor enforces on one model of one account. */
 export const modelLimitsSchema = z.strictObject({
   rpm: z.number().int().positive().describe("requests per minute"),
-  tpm: z.number().int().positive().describe("tokens per minute, charged up front"),
+  tpm: z.number().int().positive().describe("tokens per minute, input and output together"),
+  inputTpm: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("input tokens per minute (Anthropic, Gemini)"),
+  outputTpm: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("output tokens per minute (Anthropic)"),
+  concurrent: z.number().int().positive().optional().describe("requests in flight at once"),
+  rpd: z.number().int().positive().optional().describe("requests per day (Gemini)"),
+  charge: z
+    .enum(["up-front", "input-up-front"])
+    .default("up-front")
+    .describe(
+      "up-front: prompt + max tokens when admitted (OpenAI, Azure); input-up-front: the prompt when admitted, output as generated (Anthropic)",
+    ),
   algorithm: z
     .enum(["token-bucket", "fixed-window", "sliding-window"])
     .default("token-bucket")
@@ -26,6 +46,14 @@ export const modelProfileSchema = z.strictObject({
       sigma: z.number().nonnegative().default(0.3).describe("lognormal shape"),
     }),
     tokensPerSecond: z.number().positive().describe("output tokens streamed per second"),
+    halfSpeedAt: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "requests in flight at which first tokens come twice as late and tokens flow half as fast",
+      ),
   }),
   price: z.strictObject({
     inputPerMTok: z.number().nonnegative().describe("USD per million prompt tokens"),

@@ -13,7 +13,7 @@ export function testModel(overrides: ModelOverrides = {}): ModelSpec {
     price: { inputPerMTok: 1, outputPerMTok: 2 },
     defaultCompletionTokens: 50,
     ...rest,
-    limits: { rpm: 60, tpm: 100_000, algorithm: "token-bucket", ...limits },
+    limits: { rpm: 60, tpm: 100_000, algorithm: "token-bucket", charge: "up-front", ...limits },
   };
 }
 

@@ -44,7 +44,10 @@ export class SimUpstream implements Upstream {
         onDone({ status: response.status, headers: response.headers, usage: NO_USAGE }),
       );
     }
-    if (admission.stall) return () => {}; // never answers; the caller's timeout ends it
+    if (admission.stall) {
+      // Never answers; the caller's timeout ends it, and then the vendor stops too.
+      return () => vendor.finish(attempt.model, 0, this.scheduler.now());
+    }
 
     const headers = format.budgetHeaders(admission.budget, SIM_EPOCH_MS + now);
     const firstTokenMs = now + admission.ttftMs;
@@ -65,7 +68,24 @@ export class SimUpstream implements Upstream {
         Object.assign(result, { status: 0, headers: {}, transport: "connection", usage: NO_USAGE });
       else Object.assign(result, { status: 500, usage: NO_USAGE });
     }
-    return this.scheduler.at(doneMs, () => onDone(result));
+    const cancel = this.scheduler.at(doneMs, () => {
+      vendor.finish(attempt.model, tokens, doneMs);
+      onDone(result);
+    });
+    // A caller that gives up (its timeout) closes the connection: the vendor stops
+    // generating and bills what it produced until then.
+    return () => {
+      cancel();
+      const t = this.scheduler.now();
+      const produced =
+        t < firstTokenMs
+          ? 0
+          : Math.min(
+              tokens,
+              1 + Math.floor(((t - firstTokenMs) * admission.tokensPerSecond) / 1000),
+            );
+      vendor.finish(attempt.model, produced, t);
+    };
   }
 
   async close(): Promise<void> {}

@@ -10,8 +10,23 @@ export interface ModelSpec {
     algorithm: LimiterAlgorithm;
     /** When set, the per-minute limits are also enforced per slice of this many ms. */
     enforcedPerMs?: number;
+    /** Input and output tokens per minute, where the vendor limits them apart. */
+    inputTpm?: number;
+    outputTpm?: number;
+    /** Requests in flight at once. */
+    concurrent?: number;
+    /** Requests per day. */
+    rpd?: number;
+    /** up-front: prompt + max tokens at admission; input-up-front: output charged as generated. */
+    charge: "up-front" | "input-up-front";
   };
-  latency: { ttftMedianMs: number; ttftSigma: number; tokensPerSecond: number };
+  latency: {
+    ttftMedianMs: number;
+    ttftSigma: number;
+    tokensPerSecond: number;
+    /** In-flight requests at which the model runs at half speed; no slowdown when absent. */
+    halfSpeedAt?: number;
+  };
   price: { inputPerMTok: number; outputPerMTok: number };
   defaultCompletionTokens: number;
 }

@@ -117,3 +117,58 @@ describe("VendorModel faults", () => {
     expect(admitWith(at("outage", { vendor: "vendor-b" })).kind).toBe("serve");
   });
 });
+
+describe("VendorModel limits beyond RPM and TPM", () => {
+  it("refuses past its concurrency until an answer finishes", () => {
+    const model = testModel({ limits: { concurrent: 2 } });
+    const vendor = new VendorModel(testVendor("vendor-a", [model]), [], createRng(1));
+    expect(vendor.admit(ask(), 0).kind).toBe("serve");
+    expect(vendor.admit(ask(), 0).kind).toBe("serve");
+    expect(vendor.admit(ask(), 0).kind).toBe("throttle");
+    vendor.finish("gpt-4o-mini", 40, 10);
+    expect(vendor.admit(ask(), 10).kind).toBe("serve");
+  });
+
+  it("answers a spent daily quota with a quota refusal until the day turns", () => {
+    const model = testModel({ limits: { rpd: 2 } });
+    const vendor = new VendorModel(testVendor("vendor-a", [model]), [], createRng(1));
+    vendor.admit(ask(), 0);
+    vendor.admit(ask(), 0);
+    expect(vendor.admit(ask(), 1000).kind).toBe("quota");
+    expect(vendor.admit(ask(), 86_400_000).kind).toBe("serve");
+  });
+
+  it("charges input up front and output as generated, Anthropic's way", () => {
+    const model = testModel({
+      limits: { inputTpm: 1000, outputTpm: 100, charge: "input-up-front" },
+    });
+    const vendor = new VendorModel(testVendor("vendor-a", [model]), [], createRng(1));
+    const first = vendor.admit(ask({ promptTokens: 600, maxTokens: 500 }), 0);
+    expect(first.kind).toBe("serve");
+    if (first.kind !== "serve") return;
+    // max tokens is not charged up front: only the prompt.
+    expect(first.budget.inputTokens).toMatchObject({ limit: 1000, remaining: 400 });
+    expect(first.budget.outputTokens).toMatchObject({ limit: 100, remaining: 100 });
+    expect(vendor.admit(ask({ promptTokens: 600 }), 0)).toMatchObject({
+      kind: "throttle",
+      limitType: "input-tokens",
+    });
+    vendor.finish("gpt-4o-mini", 150, 0); // output past the limit: a debt
+    expect(vendor.admit(ask({ promptTokens: 10 }), 0)).toMatchObject({
+      kind: "throttle",
+      limitType: "output-tokens",
+    });
+  });
+
+  it("answers later and streams slower as requests pile up in flight", () => {
+    const model = testModel({
+      latency: { ttftMedianMs: 500, ttftSigma: 0, tokensPerSecond: 100, halfSpeedAt: 4 },
+    });
+    const vendor = new VendorModel(testVendor("vendor-a", [model]), [], createRng(1));
+    const draws = [0, 1, 2, 3, 4].map(() => vendor.admit(ask(), 0));
+    expect(draws.map((d) => (d.kind === "serve" ? d.ttftMs : 0))).toEqual([
+      500, 625, 750, 875, 1000,
+    ]);
+    expect(draws[4]).toMatchObject({ tokensPerSecond: 50 });
+  });
+});

@@ -3,7 +3,8 @@ import type { FaultEffect, FaultSpec } from "./faults/fault.js";
 import { FaultTimeline } from "./faults/fault-timeline.js";
 import { drawLatency } from "./latency-model.js";
 import { createLimiter, createSliceLimiter } from "./limiters/create-limiter.js";
-import type { Limiter } from "./limiters/limiter.js";
+import { FixedWindowLimiter } from "./limiters/fixed-window.js";
+import type { Limiter, LimiterAlgorithm } from "./limiters/limiter.js";
 import type { ModelSpec, VendorSpec } from "./types.js";
 import type { Refusal } from "./wire/wire-format.js";
 
@@ -79,8 +80,16 @@ interface ModelState {
   /** The same limits enforced per short slice, when the vendor quantizes them. */
   requestSlice: Limiter | undefined;
   tokenSlice: Limiter | undefined;
+  /** Input and output tokens limited apart (Anthropic); output charged as generated. */
+  inputTokens: Limiter | undefined;
+  outputTokens: Limiter | undefined;
+  /** Requests per day: a fixed window of 24 hours from the start. */
+  daily: Limiter | undefined;
+  inFlight: number;
   counts: Map<number, number>;
 }
+
+const DAY_MS = 86_400_000;
 
 /**
  * The pure model of one vendor account: per-model limiters on RPM and TPM, a
@@ -104,6 +113,13 @@ export class VendorModel {
         tokens: createLimiter(model.limits.algorithm, model.limits.tpm),
         requestSlice: createSliceLimiter(model.limits.rpm, model.limits.enforcedPerMs),
         tokenSlice: createSliceLimiter(model.limits.tpm, model.limits.enforcedPerMs),
+        inputTokens: optionalLimiter(model.limits.algorithm, model.limits.inputTpm),
+        outputTokens: optionalLimiter(model.limits.algorithm, model.limits.outputTpm),
+        daily:
+          model.limits.rpd === undefined
+            ? undefined
+            : new FixedWindowLimiter(model.limits.rpd, DAY_MS),
+        inFlight: 0,
         counts: new Map(),
       });
     }
@@ -118,11 +134,27 @@ export class VendorModel {
     return admission;
   }
 
+  /**
+   * An answer that was served has ended (completed, cut or abandoned): its slot
+   * frees, and output tokens are charged where the vendor counts them as generated.
+   */
+  finish(model: string, outputTokens: number, nowMs: number): void {
+    const state = this.models.get(model);
+    if (!state) return;
+    state.inFlight = Math.max(0, state.inFlight - 1);
+    state.outputTokens?.charge(outputTokens, nowMs);
+    if (state.spec.limits.charge === "input-up-front") state.tokens.charge(outputTokens, nowMs);
+  }
+
   /** Remaining budget of each model's limits, for the mock's /_gw/state. */
-  state(nowMs: number): Record<string, BudgetSnapshot & { statuses: Record<string, number> }> {
-    const out: Record<string, BudgetSnapshot & { statuses: Record<string, number> }> = {};
+  state(nowMs: number): Record<string, ModelStateReport> {
+    const out: Record<string, ModelStateReport> = {};
     for (const [name, state] of this.models) {
-      out[name] = { ...snapshot(state, nowMs), statuses: Object.fromEntries(state.counts) };
+      out[name] = {
+        ...snapshot(state, nowMs),
+        inFlight: state.inFlight,
+        statuses: Object.fromEntries(state.counts),
+      };
     }
     return out;
   }
@@ -145,7 +177,17 @@ export class VendorModel {
     const completionTokens =
       request.maxTokens === undefined ? wanted : Math.min(wanted, request.maxTokens);
     // OpenAI charges tokens up front: the prompt plus the most the answer may use.
-    const charge = request.promptTokens + (request.maxTokens ?? spec.defaultCompletionTokens);
+    // Anthropic charges the prompt up front and the output as it is generated.
+    const upFront = spec.limits.charge === "up-front";
+    const charge =
+      request.promptTokens + (upFront ? (request.maxTokens ?? spec.defaultCompletionTokens) : 0);
+
+    if (state.daily && state.daily.available(nowMs) < 1) {
+      return { kind: "quota", model, budget: snapshot(state, nowMs) };
+    }
+    if (spec.limits.concurrent !== undefined && state.inFlight >= spec.limits.concurrent) {
+      return this.throttle(state, model, "requests", 1, nowMs, true);
+    }
 
     const requestsShort = [state.requests, state.requestSlice].find(
       (b) => b && b.available(nowMs) < 1,
@@ -162,9 +204,31 @@ export class VendorModel {
       takeRequest(state, nowMs);
       return this.throttle(state, model, "tokens", charge, nowMs, false, tokensShort);
     }
+    if (state.inputTokens && state.inputTokens.available(nowMs) < request.promptTokens) {
+      takeRequest(state, nowMs);
+      const limiter = state.inputTokens;
+      return this.throttle(
+        state,
+        model,
+        "input-tokens",
+        request.promptTokens,
+        nowMs,
+        false,
+        limiter,
+      );
+    }
+    if (state.outputTokens && state.outputTokens.available(nowMs) < 1) {
+      takeRequest(state, nowMs);
+      return this.throttle(state, model, "output-tokens", 1, nowMs, false, state.outputTokens);
+    }
     takeRequest(state, nowMs);
     state.tokens.tryTake(charge, nowMs);
     state.tokenSlice?.tryTake(charge, nowMs);
+    state.inputTokens?.tryTake(request.promptTokens, nowMs);
+    // A busy model answers later and streams slower.
+    const halfSpeedAt = spec.latency.halfSpeedAt;
+    const slowdown = halfSpeedAt === undefined ? 1 : 1 + state.inFlight / halfSpeedAt;
+    state.inFlight += 1;
     const latency = drawLatency(spec, this.rng);
     const admission: ServeAdmission = {
       kind: "serve",
@@ -172,8 +236,8 @@ export class VendorModel {
       promptTokens: request.promptTokens,
       completionTokens,
       truncated: completionTokens < wanted,
-      ttftMs: latency.ttftMs,
-      tokensPerSecond: latency.tokensPerSecond,
+      ttftMs: latency.ttftMs * slowdown,
+      tokensPerSecond: latency.tokensPerSecond / slowdown,
       budget: snapshot(state, nowMs),
       stall: false,
     };
@@ -184,13 +248,18 @@ export class VendorModel {
   private throttle(
     state: ModelState,
     model: string,
-    limitType: "requests" | "tokens",
+    limitType: "requests" | "tokens" | "input-tokens" | "output-tokens",
     requested: number,
     nowMs: number,
     forced: boolean,
     short?: Limiter,
   ): Refusal {
-    const stated = limitType === "requests" ? state.requests : state.tokens;
+    const stated = {
+      requests: state.requests,
+      tokens: state.tokens,
+      "input-tokens": state.inputTokens ?? state.tokens,
+      "output-tokens": state.outputTokens ?? state.tokens,
+    }[limitType];
     const bucket = short ?? stated;
     const wait = bucket.msUntil(Math.min(requested, bucket.limit), nowMs);
     return {
@@ -200,7 +269,7 @@ export class VendorModel {
       limit: stated.limit,
       used: Math.round(stated.limit - stated.available(nowMs)),
       requested,
-      // A forced throttle (a fault) asks for a second, as vendors commonly do.
+      // A forced throttle (a fault, a full concurrency limit) asks for a second.
       retryAfterMs: forced ? Math.max(1000, Number.isFinite(wait) ? wait : 0) : Math.max(1, wait),
       budget: snapshot(state, nowMs),
     };
@@ -233,13 +302,26 @@ function bend(admission: ServeAdmission, effect: FaultEffect): void {
 function takeRequest(state: ModelState, nowMs: number): void {
   state.requests.tryTake(1, nowMs);
   state.requestSlice?.tryTake(1, nowMs);
+  state.daily?.tryTake(1, nowMs);
 }
 
+function optionalLimiter(algorithm: LimiterAlgorithm, perMinute: number | undefined) {
+  return perMinute === undefined ? undefined : createLimiter(algorithm, perMinute);
+}
+
+export type ModelStateReport = BudgetSnapshot & {
+  inFlight: number;
+  statuses: Record<string, number>;
+};
+
 function snapshot(state: ModelState, nowMs: number): BudgetSnapshot {
-  return {
+  const budget: BudgetSnapshot = {
     requests: limitState(state.requests, nowMs),
     tokens: limitState(state.tokens, nowMs),
   };
+  if (state.inputTokens) budget.inputTokens = limitState(state.inputTokens, nowMs);
+  if (state.outputTokens) budget.outputTokens = limitState(state.outputTokens, nowMs);
+  return budget;
 }
 
 function limitState(bucket: Limiter, nowMs: number): LimitState {
