@@ -121,6 +121,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     };
     const firstTokenAt = now + admission.ttftMs;
     const later = (atMs: number, fn: () => void) => {
+      if (atMs <= scheduler.now()) return fn(); // due already: no timer round trip
       const cancel = scheduler.at(atMs, () => {
         pending.delete(cancel);
         fn();
@@ -160,11 +161,14 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
           generated = stream.sent;
           if (!res.destroyed) res.write(text);
         },
-        finish: () => {
+        finish: (text) => {
+          generated = stream.sent;
           if (res.destroyed) return;
-          if (cut?.how === "reset") dropConnection(res);
-          else if (cut) res.end(writer.error("overload"));
-          else res.end(writer.end());
+          if (cut?.how === "reset") {
+            if (text) res.write(text);
+            dropConnection(res);
+          } else if (cut) res.end(text + writer.error("overload"));
+          else res.end(text + writer.end());
         },
       };
       res.on("close", () => pacer.remove(stream));

@@ -9,8 +9,8 @@ export interface PacedStream {
   sent: number;
   /** Writes the given frames; returns nothing. */
   write(text: string): void;
-  /** Writes the closing frames and ends the response. */
-  finish(): void;
+  /** Writes the last frames due (text) and the closing frames, and ends the response. */
+  finish(text: string): void;
 }
 
 /**
@@ -63,15 +63,17 @@ export class StreamPacer {
       stream.totalTokens,
       1 + Math.floor(((now - stream.startMs) * stream.tokensPerSecond) / 1000),
     );
+    let text = "";
     if (due > stream.sent) {
-      let text = "";
       for (let i = stream.sent; i < due; i++) text += this.frameFor(stream, i);
       stream.sent = due;
-      stream.write(text);
     }
     if (stream.sent >= stream.totalTokens) {
+      // The last frames and the end go out in one write.
       this.streams.delete(stream);
-      stream.finish();
+      stream.finish(text);
+    } else if (text !== "") {
+      stream.write(text);
     }
   }
 

@@ -92,12 +92,21 @@ function usage(c: Completion) {
 class OpenAiStreamWriter implements StreamWriter {
   readonly headers: Record<string, string>;
 
+  /** Every content frame is the same text around its piece: built once per stream. */
+  private readonly contentHead: string;
+  private readonly contentTail: string;
+
   constructor(
     private readonly c: Completion,
     private readonly includeUsage: boolean,
     budgetHeaders: Record<string, string>,
   ) {
     this.headers = { ...SSE_HEADERS, ...budgetHeaders };
+    // The same bytes frame() writes, key for key, without an object per token.
+    this.contentHead =
+      `data: {"id":${JSON.stringify(c.id)},"object":"chat.completion.chunk","created":${c.createdS},` +
+      `"model":${JSON.stringify(c.model)},"choices":[{"index":0,"delta":{"content":`;
+    this.contentTail = `},"logprobs":null,"finish_reason":null}]${includeUsage ? ',"usage":null' : ""}}\n\n`;
   }
 
   private frame(choices: unknown[], extra: Record<string, unknown> = {}): string {
@@ -119,9 +128,11 @@ class OpenAiStreamWriter implements StreamWriter {
 
   /** The first frame carries the role; each later one a piece of content. */
   token(index: number): string {
-    const delta =
-      index === 0 ? { role: "assistant", content: tokenText(0) } : { content: tokenText(index) };
-    return this.frame([{ index: 0, delta, logprobs: null, finish_reason: null }]);
+    if (index === 0) {
+      const delta = { role: "assistant", content: tokenText(0) };
+      return this.frame([{ index: 0, delta, logprobs: null, finish_reason: null }]);
+    }
+    return this.contentHead + JSON.stringify(tokenText(index)) + this.contentTail;
   }
 
   /** The last content frame, the usage frame when asked for, then [DONE]. */
