@@ -33,7 +33,8 @@ export interface FaultReport {
   model: string | null;
   kind: string;
   startMs: number;
-  endMs: number;
+  /** null: the fault lasts to the end of the run. */
+  endMs: number | null;
   detectMs: number | null;
   stopSendsMs: number | null;
   rerouteMs: number | null;
@@ -126,7 +127,7 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
       model: f.model ?? null,
       kind: f.kind,
       startMs: f.fromMs,
-      endMs: f.untilMs,
+      endMs: Number.isFinite(f.untilMs) ? f.untilMs : null,
       detectMs: null,
       stopSendsMs: null,
       rerouteMs: null,
