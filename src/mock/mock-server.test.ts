@@ -232,3 +232,20 @@ describe("faults over real HTTP, added at run time through POST /_gw/faults", ()
     await ok.arrayBuffer();
   });
 });
+
+describe("request size", () => {
+  it("refuses a body over its limit with a 413 in the vendor's shape and keeps serving", async () => {
+    await start();
+    const huge = "x".repeat(9 * 1024 * 1024);
+    const res = await fetch(`${server!.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer k", "content-type": "application/json" },
+      body: huge,
+    });
+    expect(res.status).toBe(413);
+    expect((await json(res)).error).toBeDefined();
+    const ok = await chat({});
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+  });
+});
