@@ -32,7 +32,7 @@ export class ControlApi {
     if (Number.isInteger(n) && n > 0) this.clientRetries++;
   }
 
-  handle(req: IncomingMessage, res: ServerResponse, path: string): void {
+  handle(req: IncomingMessage, res: ServerResponse, path: string) {
     const method = req.method ?? "GET";
     if (method === "GET" && path === "/_gw/state") return this.state(res);
     if (method === "GET" && path === "/_gw/faults")
