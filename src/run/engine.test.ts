@@ -225,3 +225,46 @@ describe("Engine stop (Ctrl-C)", () => {
     expect(sendTimes.filter((t) => t > 600)).toEqual([]);
   });
 });
+
+describe("faults in sim mode, through the same vendor model", () => {
+  it("an outage on one vendor fails its connections, and the requests are served by the other", async () => {
+    const scenario = testScenario({
+      faults: [
+        {
+          id: "o",
+          kind: "outage",
+          vendor: "vendor-a",
+          fromMs: 10_000,
+          untilMs: 20_000,
+          probability: 1,
+        },
+      ],
+    });
+    const { recorder } = await simulate(scenario);
+    const a = recorder.routes.get("vendor-a/gpt-4o-mini")!;
+    expect(a.errors.get("connection")).toBeGreaterThan(0);
+    expect(recorder.ledger.totals()).toMatchObject({ ok: 300, balanced: true });
+  });
+
+  it("a stream cut after a 200 counts as a failed attempt, not a success", async () => {
+    const scenario = testScenario({
+      faults: [
+        {
+          id: "c",
+          kind: "stream-error",
+          vendor: "vendor-a",
+          fromMs: 0,
+          untilMs: 60_000,
+          probability: 1,
+          afterTokens: 2,
+        },
+      ],
+    });
+    scenario.traffic = scenario.traffic.map((a) => ({ ...a, stream: 1 }));
+    const { recorder } = await simulate(scenario);
+    const a = recorder.routes.get("vendor-a/gpt-4o-mini")!;
+    expect(a.errors.get("stream-error")).toBe(a.attempts - (a.status.get(429) ?? 0));
+    expect(a.served).toBe(0);
+    expect(recorder.ledger.totals().balanced).toBe(true);
+  });
+});

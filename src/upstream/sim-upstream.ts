@@ -56,18 +56,11 @@ export class SimUpstream implements Upstream {
       ? Math.min(cut.afterTokens, admission.completionTokens)
       : admission.completionTokens;
     const doneMs = firstTokenMs + generationMs(tokens, admission.tokensPerSecond);
-    const result: AttemptResult = {
-      status: 200,
-      headers,
-      usage: { prompt: admission.promptTokens, completion: tokens },
-    };
+    const result = this.resultOf(attempt.stream, cut?.how, headers, {
+      prompt: admission.promptTokens,
+      completion: tokens,
+    });
     if (attempt.stream && tokens > 0) result.firstTokenMs = firstTokenMs;
-    if (cut) {
-      if (attempt.stream) result.transport = "stream-error";
-      else if (cut.how === "reset")
-        Object.assign(result, { status: 0, headers: {}, transport: "connection", usage: NO_USAGE });
-      else Object.assign(result, { status: 500, usage: NO_USAGE });
-    }
     const cancel = this.scheduler.at(doneMs, () => {
       vendor.finish(attempt.model, tokens, doneMs);
       onDone(result);
@@ -86,6 +79,23 @@ export class SimUpstream implements Upstream {
             );
       vendor.finish(attempt.model, produced, t);
     };
+  }
+
+  /**
+   * What the caller sees of a served answer, as the mock would show it: whole; a
+   * stream cut short (after its 200); or, unstreamed, a dropped connection or a 500.
+   */
+  private resultOf(
+    stream: boolean,
+    cut: "reset" | "stream-error" | undefined,
+    headers: Record<string, string>,
+    usage: AttemptResult["usage"],
+  ): AttemptResult {
+    if (cut === undefined) return { status: 200, headers, usage };
+    if (stream) return { status: 200, headers, usage, transport: "stream-error" };
+    if (cut === "reset")
+      return { status: 0, headers: {}, transport: "connection", usage: NO_USAGE };
+    return { status: 500, headers, usage: NO_USAGE };
   }
 
   async close(): Promise<void> {}
