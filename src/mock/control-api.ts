@@ -19,12 +19,23 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export class ControlApi {
   private nextId = 1;
   private clientRetries = 0;
+  /** Per model, the statuses the server really answered with (0: no answer at all). */
+  private readonly statuses = new Map<string, Map<number, number>>();
 
   constructor(
     private readonly model: VendorModel,
     private readonly scheduler: Scheduler,
     private readonly scenarioDurationMs: number,
   ) {}
+
+  countStatus(model: string, status: number): void {
+    let counts = this.statuses.get(model);
+    if (!counts) {
+      counts = new Map();
+      this.statuses.set(model, counts);
+    }
+    counts.set(status, (counts.get(status) ?? 0) + 1);
+  }
 
   /** Counts retries that official SDKs announce in x-stainless-retry-count. */
   countClientRetry(header: string | string[] | undefined): void {
@@ -57,7 +68,12 @@ export class ControlApi {
     sendJson(res, 200, {
       vendor: this.model.spec.name,
       nowMs: now,
-      models: this.model.state(now),
+      models: Object.fromEntries(
+        Object.entries(this.model.state(now)).map(([name, budget]) => [
+          name,
+          { ...budget, statuses: Object.fromEntries(this.statuses.get(name) ?? []) },
+        ]),
+      ),
       clientRetries: this.clientRetries,
       faults: this.faults(),
     });

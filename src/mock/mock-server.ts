@@ -7,6 +7,7 @@ import { formatFor } from "../vendor/wire/formats.js";
 import {
   COMPLETION_HINT_HEADER,
   isWireResponse,
+  type RouteMatch,
   type StreamWriter,
   type WireResponse,
 } from "../vendor/wire/wire-format.js";
@@ -69,12 +70,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     res.end(response.body);
   };
 
-  const serveChat = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    raw: string,
-    modelInPath?: string,
-  ) => {
+  const serveChat = (req: IncomingMessage, res: ServerResponse, raw: string, match: RouteMatch) => {
     const authError = format.checkAuth(req.headers);
     if (authError) return send(res, authError);
     let body: unknown;
@@ -83,8 +79,9 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     } catch {
       return send(res, format.invalidRequest("We could not parse the JSON body of your request."));
     }
-    const chat = format.parseRequest(body, modelInPath === undefined ? {} : { modelInPath });
+    const chat = format.parseRequest(body, match);
     if (isWireResponse(chat)) return send(res, chat);
+    res.on("close", () => control.countStatus(chat.model, res.headersSent ? res.statusCode : 0));
     control.countClientRetry(req.headers["x-stainless-retry-count"]);
     const hint = Number(req.headers[COMPLETION_HINT_HEADER]);
     const now = scheduler.now();
@@ -198,7 +195,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       chunks.push(chunk);
     });
     req.on("end", () => {
-      if (!refused) serveChat(req, res, Buffer.concat(chunks).toString("utf8"), match.modelInPath);
+      if (!refused) serveChat(req, res, Buffer.concat(chunks).toString("utf8"), match);
     });
     req.on("error", () => res.destroy());
   });

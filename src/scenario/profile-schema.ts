@@ -71,7 +71,9 @@ export const modelProfileSchema = z.strictObject({
 export const vendorProfileSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(""),
-  format: z.enum(["openai", "anthropic"]).describe("the wire format the mock speaks"),
+  format: z
+    .enum(["openai", "azure", "anthropic", "gemini", "bedrock"])
+    .describe("the wire format the mock speaks"),
   models: z.record(z.string().min(1), modelProfileSchema).refine((m) => Object.keys(m).length > 0, {
     error: "expected at least one model",
   }),

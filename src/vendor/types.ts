@@ -32,7 +32,7 @@ export interface ModelSpec {
 }
 
 /** Wire formats the mocks speak (vendor/wire/formats.ts). */
-export type WireFormatName = "openai" | "anthropic";
+export type WireFormatName = "openai" | "azure" | "anthropic" | "gemini" | "bedrock";
 
 export interface VendorSpec {
   name: string;

@@ -53,25 +53,6 @@ export interface ServeAdmission {
 
 export type Admission = ServeAdmission | Refusal | { kind: "outage"; model: string };
 
-/** The status a client sees for an admission (0: no HTTP answer). */
-export function admissionStatus(a: Admission): number {
-  switch (a.kind) {
-    case "serve":
-      return 200;
-    case "throttle":
-    case "quota":
-      return 429;
-    case "overload":
-      return 503;
-    case "server-error":
-      return 500;
-    case "unknown-model":
-      return 404;
-    case "outage":
-      return 0;
-  }
-}
-
 interface ModelState {
   spec: ModelSpec;
   /** The stated per-minute limits, as the headers report them. */
@@ -86,7 +67,6 @@ interface ModelState {
   /** Requests per day: a fixed window of 24 hours from the start. */
   daily: Limiter | undefined;
   inFlight: number;
-  counts: Map<number, number>;
 }
 
 const DAY_MS = 86_400_000;
@@ -120,7 +100,6 @@ export class VendorModel {
             ? undefined
             : new FixedWindowLimiter(model.limits.rpd, DAY_MS),
         inFlight: 0,
-        counts: new Map(),
       });
     }
   }
@@ -128,10 +107,7 @@ export class VendorModel {
   admit(request: VendorRequest, nowMs: number): Admission {
     const state = this.models.get(request.model);
     if (!state) return { kind: "unknown-model", model: request.model };
-    const admission = this.decide(state, request, nowMs);
-    const status = admissionStatus(admission);
-    state.counts.set(status, (state.counts.get(status) ?? 0) + 1);
-    return admission;
+    return this.decide(state, request, nowMs);
   }
 
   /**
@@ -150,11 +126,7 @@ export class VendorModel {
   state(nowMs: number): Record<string, ModelStateReport> {
     const out: Record<string, ModelStateReport> = {};
     for (const [name, state] of this.models) {
-      out[name] = {
-        ...snapshot(state, nowMs),
-        inFlight: state.inFlight,
-        statuses: Object.fromEntries(state.counts),
-      };
+      out[name] = { ...snapshot(state, nowMs), inFlight: state.inFlight };
     }
     return out;
   }
@@ -309,10 +281,7 @@ function optionalLimiter(algorithm: LimiterAlgorithm, perMinute: number | undefi
   return perMinute === undefined ? undefined : createLimiter(algorithm, perMinute);
 }
 
-export type ModelStateReport = BudgetSnapshot & {
-  inFlight: number;
-  statuses: Record<string, number>;
-};
+export type ModelStateReport = BudgetSnapshot & { inFlight: number };
 
 function snapshot(state: ModelState, nowMs: number): BudgetSnapshot {
   const budget: BudgetSnapshot = {
