@@ -53,7 +53,14 @@ export class ControlApi {
       return sendJson(res, 200, { cleared: true });
     }
     if (method === "DELETE" && path.startsWith("/_gw/faults/")) {
-      const id = decodeURIComponent(path.slice("/_gw/faults/".length));
+      let id: string;
+      try {
+        id = decodeURIComponent(path.slice("/_gw/faults/".length));
+      } catch {
+        return sendJson(res, 400, {
+          error: { message: "the fault id is not a valid URL segment" },
+        });
+      }
       return this.model.faults.remove(id)
         ? sendJson(res, 200, { removed: id })
         : sendJson(res, 404, { error: { message: `no fault with id "${id}"` } });

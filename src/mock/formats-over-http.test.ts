@@ -82,7 +82,8 @@ const CASES: Case[] = [
       messages: [{ role: "user", content: [{ text }] }],
       inferenceConfig: { maxTokens: 8 },
     }),
-    streamType: /./,
+    // JSON lines standing in for AWS's binary event-stream framing (see bedrock.ts).
+    streamType: /ndjson/,
   },
 ];
 
@@ -127,7 +128,8 @@ describe.each(CASES)("$profile over real HTTP", (c) => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(c.streamType);
     const body = await res.text();
-    expect(body.length).toBeGreaterThan(0);
+    // One frame per token at least: a stream, not one JSON answer.
+    expect(body.split(/\n\n|\r\n\r\n|\n/).filter((f) => f.trim() !== "").length).toBeGreaterThan(8);
   });
 
   it("refuses a request without a key in its own JSON shape", async () => {

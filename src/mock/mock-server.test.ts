@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { RealScheduler } from "../clock/real-scheduler.js";
 import { createRng } from "../random/rng.js";
@@ -137,9 +138,9 @@ describe("mock vendor server (OpenAI wire format, real loopback)", () => {
     await (await chat({})).arrayBuffer();
     const state = await json(await fetch(`${server!.origin}/_gw/state`));
     expect(state.vendor).toBe("vendor-a");
-    // The budget refills as scenario time runs (fast at speed 100), so only its shape is fixed.
+    // The budget refills as scenario time runs (fast at speed 100): its limit is fixed.
     expect(state.models["gpt-4o-mini"].requests).toMatchObject({ limit: 60 });
-    expect(state.models["gpt-4o-mini"].requests.remaining).toBeLessThanOrEqual(60);
+    expect(state.models["gpt-4o-mini"].inFlight).toBe(0);
     expect(state.models["gpt-4o-mini"].statuses).toEqual({ "200": 1 });
   });
 });
@@ -187,7 +188,18 @@ describe("faults over real HTTP, added at run time through POST /_gw/faults", ()
   it("outage: the connection fails without an answer, and the control API stays up", async () => {
     await start();
     await postFault({ kind: "outage" });
-    await expect(chat({})).rejects.toThrow();
+    const failure = (await chat({}).then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as { cause?: { code?: string } } | undefined;
+    expect(failure).toBeInstanceOf(TypeError); // fetch failed: no HTTP answer at all
+    expect(["UND_ERR_SOCKET", "ECONNRESET", "ECONNREFUSED"]).toContain(failure?.cause?.code);
+    // Not even a request without a key is answered: the vendor is down, not picky.
+    const noKey = await fetch(`${server!.baseUrl}/chat/completions`, {
+      method: "POST",
+      body: "{}",
+    }).catch(() => "failed");
+    expect(noKey).toBe("failed");
     const faults = await json(await fetch(`${server!.origin}/_gw/faults`));
     expect(faults.faults).toHaveLength(1);
     await fetch(`${server!.origin}/_gw/faults`, { method: "DELETE" });
@@ -247,5 +259,70 @@ describe("request size", () => {
     const ok = await chat({});
     expect(ok.status).toBe(200);
     await ok.arrayBuffer();
+  });
+});
+
+describe("hostile and unusual requests", () => {
+  it("answers malformed HTTP with the vendor's 400 shape and keeps serving", async () => {
+    const s = await start();
+    const { port } = new URL(s.origin);
+    const reply = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), "127.0.0.1", () => {
+        socket.write(
+          "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello",
+        );
+      });
+      let data = "";
+      socket.on("data", (chunk) => {
+        data += chunk;
+      });
+      socket.on("close", () => resolve(data));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4)).error.type).toBe(
+      "invalid_request_error",
+    );
+    const ok = await chat({});
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+  });
+
+  it("answers a malformed fault id with a 400, not a crash", async () => {
+    await start();
+    const res = await fetch(`${server!.origin}/_gw/faults/%E0%A4%A`, { method: "DELETE" });
+    expect(res.status).toBe(400);
+    const ok = await chat({});
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+  });
+
+  it("refuses a request larger than the token limit can ever hold with a 400, never a wait", async () => {
+    await start();
+    const res = await chat({ max_tokens: 2_000_000 });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("retry-after")).toBeNull();
+    expect((await json(res)).error.message).toMatch(/^Request too large for gpt-4o-mini/);
+  });
+
+  it("spends a scripted fault's count only on requests it really hit", async () => {
+    await start();
+    for (const fault of [
+      { kind: "throttle", count: 2 },
+      { kind: "stall", count: 1 },
+    ]) {
+      await fetch(`${server!.origin}/_gw/faults`, { method: "POST", body: JSON.stringify(fault) });
+    }
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await chat({});
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses).toEqual([429, 429]);
+    // The stall was not spent by the 429s: the third request hangs.
+    await expect(chat({}, {}, AbortSignal.timeout(300))).rejects.toThrow();
+    const fourth = await chat({});
+    expect(fourth.status).toBe(200);
+    await fourth.arrayBuffer();
   });
 });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Scheduler } from "../clock/clock.js";
 import { generationMs } from "../vendor/latency-model.js";
-import type { VendorModel } from "../vendor/vendor-model.js";
+import { tooLargeMessage, type VendorModel } from "../vendor/vendor-model.js";
 import { formatFor } from "../vendor/wire/formats.js";
 import {
   COMPLETION_HINT_HEADER,
@@ -98,10 +98,17 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       req.socket.destroy(); // unreachable: the connection fails without a byte
       return;
     }
+    if (admission.kind === "too-large")
+      return send(res, format.invalidRequest(tooLargeMessage(admission)));
     if (admission.kind !== "serve") return send(res, format.refusal(admission, Date.now()));
     // The answer holds a slot at the vendor until its connection closes, however it ends.
-    let generated = 0;
-    res.on("close", () => model.finish(chat.model, generated, scheduler.now()));
+    // Output tokens are charged as they are generated (where the vendor counts them so).
+    let charged = 0;
+    const generate = (upTo: number) => {
+      if (upTo > charged) model.generated(chat.model, upTo - charged, scheduler.now());
+      charged = Math.max(charged, upTo);
+    };
+    res.on("close", () => model.finish(chat.model, 0, scheduler.now()));
     if (admission.stall) return; // accepted, never answered: only the caller's timeout ends it
 
     const { cut } = admission;
@@ -132,13 +139,17 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
 
     if (!chat.stream) {
       later(firstTokenAt + generationMs(tokens, admission.tokensPerSecond), () => {
+        // The vendor generated the tokens before the cut, as in sim mode.
+        generate(tokens);
         if (cut?.how === "reset") dropConnection(res);
-        else if (cut)
-          send(res, format.refusal({ kind: "server-error", model: chat.model }, Date.now()));
-        else {
-          generated = tokens;
-          send(res, format.completion(completion, admission.budget, Date.now()));
-        }
+        else if (cut) {
+          const refusal = {
+            kind: "server-error" as const,
+            model: chat.model,
+            budget: admission.budget,
+          };
+          send(res, format.refusal(refusal, Date.now()));
+        } else send(res, format.completion(completion, admission.budget, Date.now()));
       });
       return;
     }
@@ -155,11 +166,11 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
         totalTokens: cut ? tokens : Math.max(1, tokens),
         sent: 0,
         write: (text) => {
-          generated = stream.sent;
+          generate(stream.sent);
           if (!res.destroyed) res.write(text);
         },
         finish: (text) => {
-          generated = stream.sent;
+          generate(stream.sent);
           if (res.destroyed) return;
           if (cut?.how === "reset") {
             if (text) res.write(text);
@@ -176,6 +187,11 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path.startsWith("/_gw/")) return control.handle(req, res, path);
+    // A vendor-wide outage: the connection fails before anything is read or answered.
+    if (model.isDown(scheduler.now())) {
+      req.socket.destroy();
+      return;
+    }
     const match = format.match(req.method ?? "GET", path);
     if (!match) {
       req.resume();
@@ -198,6 +214,17 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       if (!refused) serveChat(req, res, Buffer.concat(chunks).toString("utf8"), match);
     });
     req.on("error", () => res.destroy());
+  });
+  // Malformed HTTP (bad chunking, two Content-Lengths) still gets the vendor's 400 shape.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === "ECONNRESET") return socket.destroy();
+    const response = format.invalidRequest("The request could not be read as HTTP.");
+    const head = [
+      `HTTP/1.1 400 Bad Request`,
+      ...Object.entries(response.headers).map(([k, v]) => `${k}: ${v}`),
+    ];
+    head.push(`content-length: ${Buffer.byteLength(response.body)}`, "connection: close");
+    socket.end(`${head.join("\r\n")}\r\n\r\n${response.body}`);
   });
   server.keepAliveTimeout = 30_000;
   // A client that sends nothing for this long is cut off (slowloris cannot hold a socket).

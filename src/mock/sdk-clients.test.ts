@@ -85,12 +85,15 @@ describe("the official openai SDK against the OpenAI mock", () => {
   it("retries a 429 after retry-after-ms, counting its attempts in x-stainless-retry-count", async () => {
     await start("openai", "gpt-4o-mini");
     await addFault({ kind: "throttle", count: 2 });
+    const started = performance.now();
     const answer = await client().chat.completions.create({
       model: "gpt-4o-mini",
       messages: [{ role: "user", content: "hi" }],
       max_tokens: 5,
     });
     expect(answer.object).toBe("chat.completion");
+    // Two waits of retry-after-ms (1000 each); the SDK's own backoff would total at most 1.5 s.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
     const state = await mockState();
     expect(state.models["gpt-4o-mini"]?.statuses).toEqual({ "200": 1, "429": 2 });
     expect(state.clientRetries).toBe(2);
@@ -164,12 +167,15 @@ describe("the official @anthropic-ai/sdk against the Anthropic mock", () => {
   it("retries a 429 after its retry-after", async () => {
     await start("anthropic", "claude-sonnet-4-5");
     await addFault({ kind: "throttle", count: 1 });
+    const started = performance.now();
     const message = await client().messages.create({
       model: "claude-sonnet-4-5",
       max_tokens: 5,
       messages: [{ role: "user", content: "hi" }],
     });
     expect(message.type).toBe("message");
+    // retry-after: 1 (a second); the SDK's own first backoff is at most 0.5 s.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
     expect((await mockState()).models["claude-sonnet-4-5"]?.statuses).toEqual({
       "200": 1,
       "429": 1,

@@ -1,6 +1,6 @@
 import type { Scheduler } from "../clock/clock.js";
 import { generationMs } from "../vendor/latency-model.js";
-import type { VendorModel } from "../vendor/vendor-model.js";
+import { tooLargeMessage, type VendorModel } from "../vendor/vendor-model.js";
 import { formatFor } from "../vendor/wire/formats.js";
 import { type Attempt, type AttemptResult, NO_USAGE, type Upstream } from "./upstream.js";
 
@@ -39,7 +39,10 @@ export class SimUpstream implements Upstream {
       );
     }
     if (admission.kind !== "serve") {
-      const response = format.refusal(admission, SIM_EPOCH_MS + now);
+      const response =
+        admission.kind === "too-large"
+          ? format.invalidRequest(tooLargeMessage(admission))
+          : format.refusal(admission, SIM_EPOCH_MS + now);
       return this.scheduler.at(now, () =>
         onDone({ status: response.status, headers: response.headers, usage: NO_USAGE }),
       );

@@ -51,16 +51,35 @@ export interface ServeAdmission {
   cut?: { afterTokens: number; how: "reset" | "stream-error" };
 }
 
-export type Admission = ServeAdmission | Refusal | { kind: "outage"; model: string };
+export type Admission =
+  | ServeAdmission
+  | Refusal
+  | { kind: "outage"; model: string }
+  /** A request larger than a limit can ever hold; the vendor says to make it smaller. */
+  | {
+      kind: "too-large";
+      model: string;
+      limitType: "tokens" | "input-tokens";
+      limit: number;
+      requested: number;
+    };
+
+/** The vendor's words for a request too large for its limit (a 400: retrying cannot help). */
+export function tooLargeMessage(a: Extract<Admission, { kind: "too-large" }>): string {
+  const per = a.limitType === "tokens" ? "tokens per min (TPM)" : "input tokens per min";
+  return (
+    `Request too large for ${a.model} on ${per}: Limit ${a.limit}, Requested ${a.requested}. ` +
+    "The input or output tokens must be reduced in order to run successfully."
+  );
+}
 
 interface ModelState {
   spec: ModelSpec;
   /** The stated per-minute limits, as the headers report them. */
   requests: Limiter;
   tokens: Limiter;
-  /** The same limits enforced per short slice, when the vendor quantizes them. */
+  /** The request rate enforced per short slice too (Azure's 1 s or 10 s; OpenAI's quantizing). */
   requestSlice: Limiter | undefined;
-  tokenSlice: Limiter | undefined;
   /** Input and output tokens limited apart (Anthropic); output charged as generated. */
   inputTokens: Limiter | undefined;
   outputTokens: Limiter | undefined;
@@ -92,7 +111,6 @@ export class VendorModel {
         requests: createLimiter(model.limits.algorithm, model.limits.rpm),
         tokens: createLimiter(model.limits.algorithm, model.limits.tpm),
         requestSlice: createSliceLimiter(model.limits.rpm, model.limits.enforcedPerMs),
-        tokenSlice: createSliceLimiter(model.limits.tpm, model.limits.enforcedPerMs),
         inputTokens: optionalLimiter(model.limits.algorithm, model.limits.inputTpm),
         outputTokens: optionalLimiter(model.limits.algorithm, model.limits.outputTpm),
         daily:
@@ -110,6 +128,11 @@ export class VendorModel {
     return this.decide(state, request, nowMs);
   }
 
+  /** Whether an outage covers every model now, so no request need be read at all. */
+  isDown(nowMs: number): boolean {
+    return this.faults.vendorWideOutage(nowMs);
+  }
+
   /**
    * An answer that was served has ended (completed, cut or abandoned): its slot
    * frees, and output tokens are charged where the vendor counts them as generated.
@@ -118,6 +141,13 @@ export class VendorModel {
     const state = this.models.get(model);
     if (!state) return;
     state.inFlight = Math.max(0, state.inFlight - 1);
+    this.generated(model, outputTokens, nowMs);
+  }
+
+  /** Output tokens generated for a served answer, charged now where the vendor counts them so. */
+  generated(model: string, outputTokens: number, nowMs: number): void {
+    const state = this.models.get(model);
+    if (!state || outputTokens <= 0) return;
     state.outputTokens?.charge(outputTokens, nowMs);
     if (state.spec.limits.charge === "input-up-front") state.tokens.charge(outputTokens, nowMs);
   }
@@ -133,15 +163,20 @@ export class VendorModel {
 
   private decide(state: ModelState, request: VendorRequest, nowMs: number): Admission {
     const model = request.model;
-    const effects = this.faults.effectsFor(model, nowMs, this.rng);
-    const blocking = effects.find((e) => e.type === "outage" || e.type === "refuse");
-    if (blocking?.type === "outage") return { kind: "outage", model };
-    if (blocking?.type === "refuse") {
+    const candidates = this.faults.candidatesFor(model, nowMs, this.rng);
+    const blocking = candidates.find(
+      (c) => c.effect.type === "outage" || c.effect.type === "refuse",
+    );
+    if (blocking) {
+      this.faults.spend(blocking.fault);
+      const effect = blocking.effect;
+      if (effect.type === "outage") return { kind: "outage", model };
       // Failed requests count against the per-minute limit.
       takeRequest(state, nowMs);
-      if (blocking.refusal === "throttle")
-        return this.throttle(state, model, "requests", 1, nowMs, true);
-      return { kind: blocking.refusal, model, budget: snapshot(state, nowMs) };
+      if (effect.type === "refuse" && effect.refusal !== "throttle") {
+        return { kind: effect.refusal, model, budget: snapshot(state, nowMs) };
+      }
+      return this.throttle(state, model, "requests", 1, nowMs, true);
     }
 
     const spec = state.spec;
@@ -154,6 +189,20 @@ export class VendorModel {
     const charge =
       request.promptTokens + (upFront ? (request.maxTokens ?? spec.defaultCompletionTokens) : 0);
 
+    // More than a limit can ever hold: no wait helps, so it is refused as too large.
+    const tooBig = [
+      { limiter: state.tokens, need: charge, type: "tokens" as const },
+      { limiter: state.inputTokens, need: request.promptTokens, type: "input-tokens" as const },
+    ].find((c) => c.limiter !== undefined && c.need > c.limiter.limit);
+    if (tooBig) {
+      return {
+        kind: "too-large",
+        model,
+        limitType: tooBig.type,
+        limit: tooBig.limiter!.limit,
+        requested: tooBig.need,
+      };
+    }
     if (state.daily && state.daily.available(nowMs) < 1) {
       return { kind: "quota", model, budget: snapshot(state, nowMs) };
     }
@@ -169,9 +218,7 @@ export class VendorModel {
       if (requestsShort !== state.requests) state.requests.tryTake(1, nowMs);
       return this.throttle(state, model, "requests", 1, nowMs, false, requestsShort);
     }
-    const tokensShort = [state.tokens, state.tokenSlice].find(
-      (b) => b && b.available(nowMs) < charge,
-    );
+    const tokensShort = state.tokens.available(nowMs) < charge ? state.tokens : undefined;
     if (tokensShort) {
       takeRequest(state, nowMs);
       return this.throttle(state, model, "tokens", charge, nowMs, false, tokensShort);
@@ -195,7 +242,6 @@ export class VendorModel {
     }
     takeRequest(state, nowMs);
     state.tokens.tryTake(charge, nowMs);
-    state.tokenSlice?.tryTake(charge, nowMs);
     state.inputTokens?.tryTake(request.promptTokens, nowMs);
     // A busy model answers later and streams slower.
     const halfSpeedAt = spec.latency.halfSpeedAt;
@@ -213,7 +259,10 @@ export class VendorModel {
       budget: snapshot(state, nowMs),
       stall: false,
     };
-    for (const effect of effects) bend(admission, effect);
+    for (const { fault, effect } of candidates) {
+      bend(admission, effect);
+      this.faults.spend(fault);
+    }
     return admission;
   }
 
@@ -233,7 +282,8 @@ export class VendorModel {
       "output-tokens": state.outputTokens ?? state.tokens,
     }[limitType];
     const bucket = short ?? stated;
-    const wait = bucket.msUntil(Math.min(requested, bucket.limit), nowMs);
+    const until = bucket.msUntil(Math.min(requested, bucket.limit), nowMs);
+    const wait = Number.isFinite(until) ? until : 60_000;
     return {
       kind: "throttle",
       model,

@@ -27,24 +27,54 @@ export class FaultTimeline {
     this.faults = [];
   }
 
+  /** An outage on every model, certain and with hits left, is active now. */
+  vendorWideOutage(nowMs: number): boolean {
+    return this.faults.some(
+      (f) =>
+        f.kind === "outage" &&
+        f.model === undefined &&
+        f.probability >= 1 &&
+        f.count === undefined &&
+        nowMs >= f.fromMs &&
+        nowMs < f.untilMs,
+    );
+  }
+
   list(): readonly FaultSpec[] {
     return this.faults;
   }
 
   /**
-   * The effects that hit one request to `model` at nowMs, in the order the faults
-   * were scheduled. A fault with a count spends one hit each time it applies.
+   * The faults that would hit one request to `model` at nowMs, in the order they
+   * were scheduled, with their effects. Nothing is spent here: a fault with a
+   * count spends a hit only when its effect is applied (spend), so a request
+   * that a real limit refuses first does not use up a scripted fault.
    */
-  effectsFor(model: string, nowMs: number, rng: Rng): FaultEffect[] {
-    const effects: FaultEffect[] = [];
+  candidatesFor(
+    model: string,
+    nowMs: number,
+    rng: Rng,
+  ): { fault: FaultSpec; effect: FaultEffect }[] {
+    const hits: { fault: FaultSpec; effect: FaultEffect }[] = [];
     for (const fault of this.faults) {
       if (fault.model !== undefined && fault.model !== model) continue;
       if (nowMs < fault.fromMs || nowMs >= fault.untilMs) continue;
       if (fault.count !== undefined && fault.count <= 0) continue;
       if (fault.probability < 1 && rng.next() >= fault.probability) continue;
-      if (fault.count !== undefined) fault.count -= 1;
-      effects.push(effectOf(fault));
+      hits.push({ fault, effect: effectOf(fault) });
     }
-    return effects;
+    return hits;
+  }
+
+  spend(fault: FaultSpec): void {
+    if (fault.count !== undefined) fault.count -= 1;
+  }
+
+  /** The effects that hit one request, each applied and spent (for callers that apply all). */
+  effectsFor(model: string, nowMs: number, rng: Rng): FaultEffect[] {
+    return this.candidatesFor(model, nowMs, rng).map(({ fault, effect }) => {
+      this.spend(fault);
+      return effect;
+    });
   }
 }
