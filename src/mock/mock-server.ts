@@ -81,7 +81,13 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     }
     const chat = format.parseRequest(body, match);
     if (isWireResponse(chat)) return send(res, chat);
-    res.on("close", () => control.countStatus(chat.model, res.headersSent ? res.statusCode : 0));
+    // One listener for everything that happens when the exchange ends, however it ends.
+    let served = false;
+    res.on("close", () => {
+      control.countStatus(chat.model, res.headersSent ? res.statusCode : 0);
+      // A served answer holds a slot at the vendor until its connection closes.
+      if (served) model.finish(chat.model, 0, scheduler.now());
+    });
     control.countClientRetry(req.headers["x-stainless-retry-count"]);
     const hint = Number(req.headers[COMPLETION_HINT_HEADER]);
     const now = scheduler.now();
@@ -101,14 +107,13 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     if (admission.kind === "too-large")
       return send(res, format.invalidRequest(tooLargeMessage(admission)));
     if (admission.kind !== "serve") return send(res, format.refusal(admission, Date.now()));
-    // The answer holds a slot at the vendor until its connection closes, however it ends.
+    served = true;
     // Output tokens are charged as they are generated (where the vendor counts them so).
     let charged = 0;
     const generate = (upTo: number) => {
       if (upTo > charged) model.generated(chat.model, upTo - charged, scheduler.now());
       charged = Math.max(charged, upTo);
     };
-    res.on("close", () => model.finish(chat.model, 0, scheduler.now()));
     if (admission.stall) return; // accepted, never answered: only the caller's timeout ends it
 
     const { cut } = admission;

@@ -65,6 +65,34 @@ function sameBytes() {
   return { json, sse, sseHeaders: writer.headers };
 }
 
+/** Wall ms of every timed load, by label: the summary below turns them into rates. */
+const timings = new Map<string, number[]>();
+
+async function timed(label: string, origin: string, payload: string): Promise<void> {
+  const started = performance.now();
+  await load(origin, payload);
+  const list = timings.get(label) ?? [];
+  list.push(performance.now() - started);
+  timings.set(label, list);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** Requests/s and streamed tokens/s of each side, and the mock's ratio to the bare server. */
+function printSummary(): void {
+  const rate = (label: string) => REQUESTS / (median(timings.get(label) ?? []) / 1000);
+  const json = { bare: rate("bare-json"), mock: rate("mock-json") };
+  const sse = { bare: rate("bare-sse"), mock: rate("mock-sse") };
+  const lines = [
+    `plain JSON: mock ${Math.round(json.mock)} req/s, bare ${Math.round(json.bare)} req/s, ratio ${(json.mock / json.bare).toFixed(2)} (goal >= 0.7)`,
+    `SSE: mock ${Math.round(sse.mock * TOKENS)} tokens/s (${Math.round(sse.mock)} streams/s), bare ${Math.round(sse.bare * TOKENS)} tokens/s, ratio ${(sse.mock / sse.bare).toFixed(2)} (goal >= 0.7)`,
+  ];
+  console.log(`\n${lines.join("\n")}\n`);
+}
+
 async function load(origin: string, payload: string): Promise<void> {
   let pool = pools.get(origin);
   if (!pool) {
@@ -118,6 +146,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  printSummary();
   await Promise.all([...pools.values()].map((p) => p.destroy()));
   await mock.close();
   scheduler.dispose();
@@ -125,15 +154,15 @@ afterAll(async () => {
 });
 
 describe(`plain JSON, ${REQUESTS} requests over ${CONNECTIONS} connections`, () => {
-  bench("baseline: bare node:http, the same bytes", () => load(bareOrigin, body));
-  bench("mock: vendor model, limiter, headers, wire format", () => load(mock.origin, body), {
-    setup: () => undefined,
-  });
+  bench("baseline: bare node:http, the same bytes", () => timed("bare-json", bareOrigin, body));
+  bench("mock: vendor model, limiter, headers, wire format", () =>
+    timed("mock-json", mock.origin, body),
+  );
 });
 
 describe(`SSE, ${REQUESTS} streams of ${TOKENS} tokens over ${CONNECTIONS} connections`, () => {
   bench("baseline: bare node:http, the same bytes in one write", () =>
-    load(bareOrigin, streamBody),
+    timed("bare-sse", bareOrigin, streamBody),
   );
-  bench("mock: paced stream, one write per tick", () => load(mock.origin, streamBody));
+  bench("mock: paced stream, one write per tick", () => timed("mock-sse", mock.origin, streamBody));
 });
