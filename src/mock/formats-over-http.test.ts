@@ -1,3 +1,5 @@
+import { EventStreamCodec } from "@smithy/eventstream-codec";
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockFleet, startMockFleet } from "../run/mock-fleet.js";
@@ -15,7 +17,27 @@ interface Case {
   headers: Record<string, string>;
   body(model: string, stream: boolean): unknown;
   streamType: RegExp;
+  /** Frames in a streamed body: SSE events, or event-stream messages for Bedrock. */
+  frames?: (body: Buffer) => number;
 }
+
+const sseFrames = (body: Buffer) =>
+  body
+    .toString("utf8")
+    .split(/\r?\n\r?\n/)
+    .filter((f) => f.trim() !== "").length;
+
+/** Bedrock's binary frames, decoded (CRCs checked) with AWS's own codec. */
+const eventStreamFrames = (body: Buffer) => {
+  const codec = new EventStreamCodec(toUtf8, fromUtf8);
+  let count = 0;
+  for (let at = 0; at < body.length; count++) {
+    const length = body.readUInt32BE(at);
+    codec.decode(body.subarray(at, at + length));
+    at += length;
+  }
+  return count;
+};
 
 const text = "Say hello";
 const CASES: Case[] = [
@@ -82,8 +104,8 @@ const CASES: Case[] = [
       messages: [{ role: "user", content: [{ text }] }],
       inferenceConfig: { maxTokens: 8 },
     }),
-    // JSON lines standing in for AWS's binary event-stream framing (see bedrock.ts).
-    streamType: /ndjson/,
+    streamType: /^application\/vnd\.amazon\.eventstream$/,
+    frames: eventStreamFrames,
   },
 ];
 
@@ -127,9 +149,9 @@ describe.each(CASES)("$profile over real HTTP", (c) => {
     const res = await call(true);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(c.streamType);
-    const body = await res.text();
+    const body = Buffer.from(await res.arrayBuffer());
     // One frame per token at least: a stream, not one JSON answer.
-    expect(body.split(/\n\n|\r\n\r\n|\n/).filter((f) => f.trim() !== "").length).toBeGreaterThan(8);
+    expect((c.frames ?? sseFrames)(body)).toBeGreaterThan(8);
   });
 
   it("refuses a request without a key in its own JSON shape", async () => {

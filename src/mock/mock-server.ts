@@ -162,8 +162,9 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       if (res.destroyed) return;
       const writer = format.streamWriter(completion, chat, admission.budget, Date.now());
       res.writeHead(200, writer.headers);
+      const encoding = writer.encoding ?? "utf8";
       const start = writer.start();
-      if (start) res.write(start);
+      if (start) res.write(start, encoding);
       const stream: StreamState = {
         writer,
         startMs: firstTokenAt,
@@ -172,16 +173,16 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
         sent: 0,
         write: (text) => {
           generate(stream.sent);
-          if (!res.destroyed) res.write(text);
+          if (!res.destroyed) res.write(text, encoding);
         },
         finish: (text) => {
           generate(stream.sent);
           if (res.destroyed) return;
           if (cut?.how === "reset") {
-            if (text) res.write(text);
+            if (text) res.write(text, encoding);
             dropConnection(res);
-          } else if (cut) res.end(text + writer.error("overload"));
-          else res.end(text + writer.end());
+          } else if (cut) res.end(text + writer.error("overload"), encoding);
+          else res.end(text + writer.end(), encoding);
         },
       };
       res.on("close", () => pacer.remove(stream));

@@ -1,3 +1,5 @@
+import { EventStreamCodec } from "@smithy/eventstream-codec";
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { describe, expect, it } from "vitest";
 import { wireConformance } from "../../test-support/wire-conformance.js";
 import { bedrockFormat as bedrock, QUOTA_STATUS, requestId } from "./bedrock.js";
@@ -26,12 +28,19 @@ const request: WireRequest = {
 };
 const json = (res: WireResponse) => JSON.parse(res.body);
 const haiku = { modelInPath: MODEL, streamByPath: false };
+/** Decodes binary event-stream frames with AWS's own codec: {eventType: payload} each. */
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const lines = (text: string) => {
-  expect(text.endsWith("\n")).toBe(true);
-  return text
-    .trimEnd()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+  const bytes = Buffer.from(text, "latin1");
+  const events: Record<string, unknown>[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const length = bytes.readUInt32BE(at);
+    const message = codec.decode(bytes.subarray(at, at + length)); // checks both CRCs
+    const type = message.headers[":event-type"] ?? message.headers[":exception-type"];
+    events.push({ [String(type?.value)]: JSON.parse(toUtf8(message.body)) });
+    at += length;
+  }
+  return events;
 };
 
 describe("Bedrock Converse wire format", () => {
@@ -146,9 +155,10 @@ describe("Bedrock Converse wire format", () => {
     expect(cut.stopReason).toBe("max_tokens");
   });
 
-  it("streams JSON lines: messageStart, deltas, contentBlockStop, messageStop, metadata", () => {
+  it("streams binary event-stream frames: messageStart, deltas, contentBlockStop, messageStop, metadata", () => {
     const w = bedrock.streamWriter({ ...completion, truncated: true }, request, budget, NOW);
-    expect(w.headers["content-type"]).toBe("application/x-ndjson");
+    expect(w.headers["content-type"]).toBe("application/vnd.amazon.eventstream");
+    expect(w.encoding).toBe("latin1");
     const events = lines(w.start() + w.token(0) + w.token(1) + w.token(2) + w.end());
     expect(events).toEqual([
       { messageStart: { role: "assistant" } },

@@ -1,3 +1,4 @@
+import { EVENT_STREAM_CONTENT_TYPE, eventFrame, exceptionFrame } from "./aws-event-stream.js";
 import {
   answerText,
   type Completion,
@@ -160,58 +161,54 @@ function usage(c: Completion) {
 const latencyMs = (c: Completion, nowEpochMs: number) =>
   Math.max(0, Math.round(nowEpochMs - c.createdS * 1000));
 
-const line = (event: Record<string, unknown>) => `${JSON.stringify(event)}\n`;
-
 const STREAM_ERRORS = {
-  overload: { serviceUnavailableException: { message: UNAVAILABLE } },
-  "server-error": { internalServerException: { message: INTERNAL } },
+  overload: ["serviceUnavailableException", { message: UNAVAILABLE }],
+  "server-error": ["internalServerException", { message: INTERNAL }],
 } as const;
 
 /**
- * ConverseStream. Real Bedrock frames every event in the binary AWS event-stream
- * encoding (application/vnd.amazon.eventstream: prelude, headers such as
- * :event-type, payload, CRCs). This is a JSON-lines STAND-IN for that framing, to
- * be replaced by the binary encoding: one line per event, each object keyed by its
- * event type, as the AWS SDKs hand the events to callers. A text answer is
- * messageStart, contentBlockDelta per piece, contentBlockStop, messageStop, then
- * metadata (usage and latency); text blocks get no contentBlockStart. An error
- * after the 200 is an exception event (serviceUnavailableException, …).
+ * ConverseStream, in AWS's binary event-stream framing (aws-event-stream.ts), as
+ * the AWS SDKs read it. A text answer is messageStart, contentBlockDelta per
+ * piece, contentBlockStop, messageStop, then metadata (usage and latency); text
+ * blocks get no contentBlockStart. An error after the 200 is an exception message
+ * (serviceUnavailableException, ...).
  */
 class BedrockStreamWriter implements StreamWriter {
   readonly headers: Record<string, string>;
-
-  /** Every delta line is the same text around its piece: built once per stream. */
-  private readonly head = '{"contentBlockDelta":{"delta":{"text":';
-  private readonly tail = '},"contentBlockIndex":0}}\n';
+  readonly encoding = "latin1" as const;
 
   constructor(
     private readonly c: Completion,
     private readonly latency: number,
   ) {
     this.headers = {
-      "content-type": "application/x-ndjson",
+      "content-type": EVENT_STREAM_CONTENT_TYPE,
       "x-amzn-RequestId": requestId(c.id),
     };
   }
 
   start(): string {
-    return line({ messageStart: { role: "assistant" } });
+    return eventFrame("messageStart", { role: "assistant" });
   }
 
   token(index: number): string {
-    return this.head + JSON.stringify(tokenText(index)) + this.tail;
+    return eventFrame("contentBlockDelta", {
+      delta: { text: tokenText(index) },
+      contentBlockIndex: 0,
+    });
   }
 
   end(): string {
     return (
-      line({ contentBlockStop: { contentBlockIndex: 0 } }) +
-      line({ messageStop: { stopReason: stopReason(this.c) } }) +
-      line({ metadata: { usage: usage(this.c), metrics: { latencyMs: this.latency } } })
+      eventFrame("contentBlockStop", { contentBlockIndex: 0 }) +
+      eventFrame("messageStop", { stopReason: stopReason(this.c) }) +
+      eventFrame("metadata", { usage: usage(this.c), metrics: { latencyMs: this.latency } })
     );
   }
 
   error(kind: "overload" | "server-error"): string {
-    return line(STREAM_ERRORS[kind]);
+    const [type, payload] = STREAM_ERRORS[kind];
+    return exceptionFrame(type, payload);
   }
 }
 

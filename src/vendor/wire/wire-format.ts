@@ -63,6 +63,8 @@ export type Refusal =
 export interface StreamWriter {
   /** Status 200 headers of the stream (content type and budget headers). */
   readonly headers: Record<string, string>;
+  /** "latin1" when frames are binary, one byte per character (Bedrock's event stream). */
+  readonly encoding?: "latin1";
   /** Frames before the first token (Anthropic's message_start); "" where none. */
   start(): string;
   /** The frame carrying token index i of the answer. */
