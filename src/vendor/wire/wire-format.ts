@@ -124,9 +124,16 @@ export function tokenText(index: number): string {
   return WORDS[index % WORDS.length]!;
 }
 
+/** Answers of each length, built once: the same text is asked for again and again. */
+const ANSWERS = new Map<number, string>();
+
 export function answerText(tokens: number): string {
-  let text = "";
-  for (let i = 0; i < tokens; i++) text += tokenText(i);
+  let text = ANSWERS.get(tokens);
+  if (text === undefined) {
+    text = "";
+    for (let i = 0; i < tokens; i++) text += tokenText(i);
+    if (ANSWERS.size < 10_000) ANSWERS.set(tokens, text);
+  }
   return text;
 }
 
