@@ -33,7 +33,7 @@ export class HarnessMonitor {
 
   stop(): HarnessHealth {
     this.loop.disable();
-    const ns = (v: number) => Math.max(0, Math.round(v / 1e4) / 100 - RESOLUTION_MS);
+    const ns = (v: number) => Math.max(0, Math.round(v / 1e4 - RESOLUTION_MS * 100) / 100);
     const eventLoopDelayMs: Summary =
       this.loop.count === 0
         ? { ...EMPTY_SUMMARY }
