@@ -9,7 +9,9 @@ export interface FleetOptions {
   vendors: readonly VendorSpec[];
   faults: readonly FaultSpec[];
   seed: number;
-  speed: number;
+  /** The run's clock (live runs share theirs); a new one at this speed otherwise. */
+  scheduler?: RealScheduler;
+  speed?: number;
   host: string;
   /** Ports from here up, one per vendor; any free port when absent. */
   portBase?: number;
@@ -23,11 +25,12 @@ export interface MockFleet {
 
 /** The mock vendors alone, for a gateway the user runs (`gw-chaos mock`). */
 export async function startMockFleet(options: FleetOptions): Promise<MockFleet> {
-  const scheduler = new RealScheduler(options.speed);
+  const ownScheduler = options.scheduler === undefined;
+  const scheduler = options.scheduler ?? new RealScheduler(options.speed ?? 1);
   const servers: MockServer[] = [];
   const close = async () => {
-    scheduler.dispose();
     await Promise.all(servers.map((s) => s.close()));
+    if (ownScheduler) scheduler.dispose();
   };
   try {
     for (const [i, vendor] of options.vendors.entries()) {

@@ -2,7 +2,6 @@ import type { Scheduler } from "../clock/clock.js";
 import { RealScheduler } from "../clock/real-scheduler.js";
 import { VirtualScheduler } from "../clock/virtual-scheduler.js";
 import { Recorder, type RouteInfo } from "../metrics/recorder.js";
-import { type MockServer, startMockServer } from "../mock/mock-server.js";
 import { createRng, deriveSeed } from "../random/rng.js";
 import { routeId, splitRouteId } from "../router/types.js";
 import type { ResolvedScenario } from "../scenario/loader.js";
@@ -13,7 +12,7 @@ import type { Upstream } from "../upstream/upstream.js";
 import { VendorModel } from "../vendor/vendor-model.js";
 import { Engine, type SecondSnapshot } from "./engine.js";
 import { type HarnessHealth, HarnessMonitor, simHarnessHealth } from "./harness-health.js";
-import { RunError } from "./run-error.js";
+import { type MockFleet, startMockFleet } from "./mock-fleet.js";
 
 export type Mode = "live" | "sim";
 
@@ -129,12 +128,18 @@ export async function runScenario(
   }
 
   const scheduler = new RealScheduler(options.speed);
-  const mocks: MockServer[] = [];
+  let fleet: MockFleet | undefined;
   let upstream: HttpUpstream | undefined;
   try {
-    for (const model of vendorModels(scenario, options.seed).values()) {
-      mocks.push(await startMockServer({ model, scheduler }));
-    }
+    fleet = await startMockFleet({
+      vendors: scenario.vendors,
+      faults: scenario.faults,
+      seed: options.seed,
+      scheduler,
+      host: "127.0.0.1",
+      scenarioDurationMs: scenario.durationMs,
+    });
+    const mocks = fleet.servers;
     options.onMocksReady?.(mocks.map((m) => ({ vendor: m.vendor, baseUrl: m.baseUrl })));
     upstream = new HttpUpstream(new Map(mocks.map((m) => [m.vendor, m.origin])), scheduler);
     const monitor = new HarnessMonitor(options.speed);
@@ -148,20 +153,9 @@ export async function runScenario(
     const result = await engine.done;
     options.signal?.removeEventListener("abort", stop);
     return { ...common, ...result, harness: monitor.stop() };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
-      throw new RunError(
-        `cannot start a mock vendor: ${(error as Error).message}`,
-        code,
-        undefined,
-        { cause: error },
-      );
-    }
-    throw error;
   } finally {
-    scheduler.dispose();
     await upstream?.close();
-    await Promise.all(mocks.map((m) => m.close()));
+    await fleet?.close();
+    scheduler.dispose();
   }
 }
