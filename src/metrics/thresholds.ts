@@ -38,6 +38,7 @@ const LANE_METRICS: Record<string, string[]> = {
 const LEDGER_STATS = ["generated", "ok", "failed", "shed", "deadline", "balanced"];
 const ERROR_CATEGORIES = [
   "throttled",
+  "quota",
   "overloaded",
   "server-error",
   "timeout",

@@ -124,6 +124,15 @@ describe("Router", () => {
     });
   });
 
+  it("P5 does not retry a spent quota: waiting does not fix it", () => {
+    const router = new Router(config());
+    const r = request();
+    router.submit(r);
+    router.dispatch(0);
+    const quota = { status: 429, headers: { "x-should-retry": "false" } };
+    expect(router.complete(r.id, quota, 0)).toEqual({ type: "failed", category: "quota" });
+  });
+
   it("does not retry a request the vendor rejected as bad", () => {
     const router = new Router(config());
     const r = request();

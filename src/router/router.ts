@@ -166,7 +166,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
     const observation = parseRateLimitHeaders(outcome.headers);
     budget.observe(observation, entry.sendSeq, nowMs);
 
-    const category = categorise(outcome.status, outcome.transport);
+    const category = categorise(outcome.status, outcome.transport, outcome.headers);
     if (category === undefined) return { type: "done" };
     if (category === "throttled") {
       // Wait as long as Retry-After asks, and at least the configured cooldown.
