@@ -50,3 +50,44 @@ describe("rate-limit headers (P4)", () => {
     ).toEqual({});
   });
 });
+
+describe("P4 Anthropic's rate-limit headers in the same shape", () => {
+  const now = Date.UTC(2026, 10, 24, 12, 0, 0);
+  it("P4 reads requests, input and output tokens with RFC 3339 resets", () => {
+    const o = parseRateLimitHeaders(
+      {
+        "anthropic-ratelimit-requests-limit": "1000",
+        "anthropic-ratelimit-requests-remaining": "999",
+        "anthropic-ratelimit-requests-reset": "2026-11-24T12:00:01Z",
+        "anthropic-ratelimit-input-tokens-limit": "450000",
+        "anthropic-ratelimit-input-tokens-remaining": "449000",
+        "anthropic-ratelimit-input-tokens-reset": "2026-11-24T12:00:02Z",
+        "anthropic-ratelimit-output-tokens-limit": "90000",
+        "anthropic-ratelimit-output-tokens-remaining": "90000",
+        "anthropic-ratelimit-output-tokens-reset": "2026-11-24T12:00:00Z",
+        "retry-after": "3",
+      },
+      now,
+    );
+    expect(o).toEqual({
+      requests: { limit: 1000, remaining: 999, resetMs: 1000 },
+      inputTokens: { limit: 450000, remaining: 449000, resetMs: 2000 },
+      outputTokens: { limit: 90000, remaining: 90000, resetMs: 0 },
+      retryAfterMs: 3000,
+    });
+  });
+
+  it("P4 reads what the Anthropic mock sends", async () => {
+    const { anthropicFormat } = await import("../vendor/wire/anthropic.js");
+    const budget = {
+      requests: { limit: 50, remaining: 49, resetMs: 1200 },
+      tokens: { limit: 100_000, remaining: 98_000, resetMs: 1000 },
+      inputTokens: { limit: 80_000, remaining: 79_500, resetMs: 400 },
+      outputTokens: { limit: 20_000, remaining: 20_000, resetMs: 0 },
+    };
+    const o = parseRateLimitHeaders(anthropicFormat.budgetHeaders(budget, now), now);
+    expect(o.requests).toMatchObject({ limit: 50, remaining: 49 });
+    expect(o.requests!.resetMs).toBeGreaterThanOrEqual(1000);
+    expect(o.inputTokens).toMatchObject({ limit: 80_000, remaining: 79_000 }); // rounded down to thousands
+  });
+});

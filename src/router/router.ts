@@ -31,6 +31,8 @@ export interface AttemptOutcome {
   status: number;
   headers: Headers;
   transport?: TransportFailure;
+  /** Wall time of the answer, ms since the epoch: what absolute resets count from. */
+  epochMs?: number;
 }
 
 export type Verdict =
@@ -163,7 +165,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
     this.attempts.delete(requestId);
     const budget = this.budgets.get(entry.lastRoute)!;
     budget.recordDone();
-    const observation = parseRateLimitHeaders(outcome.headers);
+    const observation = parseRateLimitHeaders(outcome.headers, outcome.epochMs);
     budget.observe(observation, entry.sendSeq, nowMs);
 
     const category = categorise(outcome.status, outcome.transport, outcome.headers);

@@ -199,6 +199,7 @@ export class Engine {
       status: result.status,
       headers: result.headers,
       ...(result.transport ? { transport: result.transport } : {}),
+      ...(result.epochMs !== undefined ? { epochMs: result.epochMs } : {}),
     };
     const verdict = this.router.complete(request.id, outcome, now);
     const category: ErrorCategory | undefined =

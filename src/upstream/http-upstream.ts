@@ -40,7 +40,9 @@ export class HttpUpstream implements Upstream {
       stream: attempt.stream,
       ...(attempt.stream ? { stream_options: { include_usage: true } } : {}),
     });
-    this.exchange(pool, attempt, body, controller.signal).then(onDone, (error: unknown) => {
+    // The wall time of the answer: what Anthropic's absolute resets count from.
+    const answered = (result: AttemptResult) => onDone({ ...result, epochMs: Date.now() });
+    this.exchange(pool, attempt, body, controller.signal).then(answered, (error: unknown) => {
       if (controller.signal.aborted) return;
       onDone({ status: 0, headers: {}, transport: transportFailure(error), usage: NO_USAGE });
     });

@@ -44,7 +44,12 @@ export class SimUpstream implements Upstream {
           ? format.invalidRequest(tooLargeMessage(admission))
           : format.refusal(admission, SIM_EPOCH_MS + now);
       return this.scheduler.at(now, () =>
-        onDone({ status: response.status, headers: response.headers, usage: NO_USAGE }),
+        onDone({
+          status: response.status,
+          headers: response.headers,
+          usage: NO_USAGE,
+          epochMs: SIM_EPOCH_MS + now,
+        }),
       );
     }
     if (admission.stall) {
@@ -64,6 +69,7 @@ export class SimUpstream implements Upstream {
       completion: tokens,
     });
     if (attempt.stream && tokens > 0) result.firstTokenMs = firstTokenMs;
+    result.epochMs = SIM_EPOCH_MS + doneMs;
     const cancel = this.scheduler.at(doneMs, () => {
       vendor.finish(attempt.model, tokens, doneMs);
       onDone(result);

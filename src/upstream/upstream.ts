@@ -19,6 +19,8 @@ export interface AttemptResult {
   /** Response headers, lower-case names. */
   headers: Record<string, string>;
   transport?: TransportFailure;
+  /** Wall time of the answer, ms since the epoch (sim: a fixed epoch plus scenario time). */
+  epochMs?: number;
   /** Scenario ms when the first token arrived, for streamed answers. */
   firstTokenMs?: number;
   /** Tokens the vendor billed for this attempt. */
