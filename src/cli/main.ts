@@ -85,7 +85,10 @@ export async function main(io: Io): Promise<number> {
       positiveNumber,
     )
     .option("--seed <n>", "seed of every random choice (default: the scenario's)", seedNumber)
-    .option("--router <file>", "router config file, in place of the scenario's own")
+    .option(
+      "--router <file|preset>",
+      "router config file in place of the scenario's own, or a preset (playbook, naive) over its routes",
+    )
     .option("--set <path=value>", "override one field of the scenario (repeatable)", collect, [])
     .option("--out <dir>", "where report files go (default: reports/<scenario>-<time>/)")
     .option("--format <list>", "report files to write: json,md,junit", "json,md")

@@ -13,10 +13,12 @@ export type ErrorCategory =
   | "timeout"
   | "connection"
   | "stream-error"
-  | "bad-request";
+  | "bad-request"
+  /** The router cut the attempt itself (P15 off: a route that opened has its calls cut). */
+  | "abandoned";
 
 /** What went wrong below HTTP, when something did. */
-export type TransportFailure = "timeout" | "connection" | "stream-error";
+export type TransportFailure = "timeout" | "connection" | "stream-error" | "abandoned";
 
 /** Error types (Bedrock's x-amzn-ErrorType) that say the account's quota is spent. */
 const QUOTA_ERROR_TYPES = /^ServiceQuotaExceededException/i;

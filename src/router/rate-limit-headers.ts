@@ -81,6 +81,16 @@ export function parseRetryAfter(headers: Headers, nowEpochMs?: number): number |
   return undefined;
 }
 
+/**
+ * Gemini sends no rate-limit headers; its 429 body carries a google.rpc.RetryInfo
+ * with `"retryDelay": "57s"` (a protobuf Duration: seconds with optional fraction).
+ */
+export function retryDelayFromBody(body: string | undefined): number | undefined {
+  if (body === undefined) return undefined;
+  const match = /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"/.exec(body);
+  return match ? Number(match[1]) * 1000 : undefined;
+}
+
 function limitFrom(
   headers: Headers,
   limitName: string,

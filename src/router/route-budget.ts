@@ -1,16 +1,46 @@
 import type { BudgetObservation, LimitObservation } from "./rate-limit-headers.js";
+import { RollingSum } from "./rolling-sum.js";
+import type { RouteOptions } from "./types.js";
 
 interface LearnedLimit extends LimitObservation {
   /** Scenario ms when the router read it. */
   observedAtMs: number;
   /** The route's send counter (requests or tokens) when it was read. */
   sentAtObservation: number;
+  /** The send sequence number of the attempt whose answer said it. */
+  seq: number;
+  /**
+   * Whether the limit was seen refilling before its reset time (a token bucket or a
+   * rolling window). Until then the router assumes the least: nothing comes back
+   * before the stated reset, as with a fixed window (P3).
+   */
+  refillsContinuously: boolean;
 }
+
+/** Where one send stands among its route's sends. */
+export interface SendMark {
+  seq: number;
+  /** Tokens sent to the route up to and including this send. */
+  tokensAfter: number;
+}
+
+export interface BudgetRules {
+  /** P2: tokens, concurrent calls and daily spend are limits too, not just requests. */
+  allLimits: boolean;
+  /** P3: no assumed reset shape; learned from what the headers do. */
+  learnShape: boolean;
+}
+
+const DAY_MS = 86_400_000;
+/** Large prompts' share is reckoned over a minute, the period token limits are stated in. */
+const LARGE_PROMPT_WINDOW_MS = 60_000;
 
 /**
  * The router's live picture of one route's budget (P4), learned from the vendor's
- * headers: what remained when a response came back, refilled linearly towards the
- * limit over the stated reset time, less what the router has sent since.
+ * headers: what remained when a response came back, refilled towards the limit by
+ * the stated reset time, less what the router has sent since. Beside it, what the
+ * router knows without headers (P2): calls in flight against the route's
+ * concurrency, and spend today against its daily budget.
  * Until a route has answered once, it is assumed to have room.
  */
 export class RouteBudget {
@@ -19,15 +49,27 @@ export class RouteBudget {
   private requestsSent = 0;
   private tokensSent = 0;
   private staleBeforeSend = 0;
-  cooldownUntilMs = Number.NEGATIVE_INFINITY;
+  private spendDay = 0;
+  private spentTodayUsd = 0;
+  /** Tokens of large prompts sent in the last minute (P10). */
+  readonly largeTokens = new RollingSum(LARGE_PROMPT_WINDOW_MS, 12);
   inFlight = 0;
 
-  /** Learns from an answer to the attempt that was this route's sendSeq-th send. */
-  observe(observation: BudgetObservation, sendSeq: number, nowMs: number): void {
-    if (sendSeq < this.staleBeforeSend) return;
-    if (observation.requests)
-      this.requests = this.learn(observation.requests, this.requestsSent, nowMs);
-    if (observation.tokens) this.tokens = this.learn(observation.tokens, this.tokensSent, nowMs);
+  constructor(
+    readonly options: RouteOptions,
+    private readonly rules: BudgetRules,
+  ) {}
+
+  /**
+   * Learns from the answer to one send. What the vendor said remained counts every
+   * send up to that one (they reached it first); sends after it are subtracted.
+   */
+  observe(observation: BudgetObservation, mark: SendMark, nowMs: number): void {
+    if (mark.seq < this.staleBeforeSend) return;
+    const requests = observation.requests;
+    const tokens = observation.tokens ?? observation.inputTokens;
+    if (requests) this.requests = this.learn(this.requests, requests, mark, mark.seq + 1, nowMs);
+    if (tokens) this.tokens = this.learn(this.tokens, tokens, mark, mark.tokensAfter, nowMs);
   }
 
   /**
@@ -42,72 +84,132 @@ export class RouteBudget {
       learned.remaining = 0;
       learned.observedAtMs = nowMs;
       learned.sentAtObservation = learned === this.requests ? this.requestsSent : this.tokensSent;
+      // What refills a slice-enforced limit is its window, not the per-minute reset.
+      learned.refillsContinuously = true;
     }
     // Answers to attempts sent before now speak of an older state: they must not
     // refill the picture the 429 just emptied.
     this.staleBeforeSend = this.requestsSent;
   }
 
-  /** Counts a send; returns its sequence number on this route. */
-  recordSend(tokens: number): number {
+  /** Counts a send; returns where it stands among this route's sends. */
+  recordSend(tokens: number): SendMark {
     const seq = this.requestsSent;
     this.requestsSent += 1;
     this.tokensSent += tokens;
     this.inFlight += 1;
-    return seq;
+    return { seq, tokensAfter: this.tokensSent };
   }
 
-  recordDone(): void {
+  recordDone(nowMs: number, usage?: { prompt: number; completion: number }): void {
     this.inFlight -= 1;
-  }
-
-  isCooling(nowMs: number): boolean {
-    return nowMs < this.cooldownUntilMs;
-  }
-
-  coolDown(untilMs: number): void {
-    this.cooldownUntilMs = Math.max(this.cooldownUntilMs, untilMs);
+    const price = this.options.priceUsdPerMTok;
+    if (!usage || !price) return;
+    this.rollDay(nowMs);
+    this.spentTodayUsd += (usage.prompt * price.input + usage.completion * price.output) / 1e6;
   }
 
   /** Requests and tokens the route is estimated to have left now. */
-  estimate(nowMs: number): { requests?: number; tokens?: number } {
-    const out: { requests?: number; tokens?: number } = {};
-    if (this.requests) out.requests = available(this.requests, this.requestsSent, nowMs);
-    if (this.tokens) out.tokens = available(this.tokens, this.tokensSent, nowMs);
+  estimate(nowMs: number): { requests?: number; tokens?: number; tokenLimit?: number } {
+    const out: { requests?: number; tokens?: number; tokenLimit?: number } = {};
+    if (this.requests) out.requests = this.available(this.requests, this.requestsSent, nowMs);
+    if (this.tokens) {
+      out.tokens = this.available(this.tokens, this.tokensSent, nowMs);
+      out.tokenLimit = this.tokens.limit;
+    }
     return out;
+  }
+
+  /** Tokens left above the headroom floor (Infinity while the limit is unknown). */
+  tokenRoom(headroom: number, nowMs: number): number {
+    if (!this.tokens) return Number.POSITIVE_INFINITY;
+    return this.available(this.tokens, this.tokensSent, nowMs) - this.tokens.limit * (1 - headroom);
+  }
+
+  /** The learned token limit per minute, if any (P10's share is a share of it). */
+  get tokenLimit(): number | undefined {
+    return this.tokens?.limit;
+  }
+
+  get spentToday(): number {
+    return this.spentTodayUsd;
   }
 
   /**
    * Whether one more request costing `tokens` fits while keeping the share of the
    * limit that headroom leaves unused (P6): at 0.85, the last 15% stays untouched.
+   * With P2, tokens, concurrency and daily spend must all have room, not only requests.
    */
   hasRoom(tokens: number, headroom: number, nowMs: number): boolean {
-    return (
-      fits(this.requests, this.requestsSent, 1, headroom, nowMs) &&
-      fits(this.tokens, this.tokensSent, tokens, headroom, nowMs)
-    );
+    if (!this.fits(this.requests, this.requestsSent, 1, headroom, nowMs)) return false;
+    if (!this.rules.allLimits) return true;
+    if (!this.fits(this.tokens, this.tokensSent, tokens, headroom, nowMs)) return false;
+    const { concurrency, dailySpendUsd } = this.options;
+    if (concurrency !== undefined && this.inFlight >= Math.max(1, concurrency * headroom))
+      return false;
+    if (dailySpendUsd !== undefined) {
+      this.rollDay(nowMs);
+      if (this.spentTodayUsd >= dailySpendUsd) return false;
+    }
+    return true;
   }
 
-  private learn(limit: LimitObservation, sent: number, nowMs: number): LearnedLimit {
-    return { ...limit, observedAtMs: nowMs, sentAtObservation: sent };
+  private rollDay(nowMs: number): void {
+    const day = Math.floor(nowMs / DAY_MS);
+    if (day !== this.spendDay) {
+      this.spendDay = day;
+      this.spentTodayUsd = 0;
+    }
   }
-}
 
-function available(learned: LearnedLimit, sent: number, nowMs: number): number {
-  const { limit, remaining, resetMs, observedAtMs, sentAtObservation } = learned;
-  const elapsed = nowMs - observedAtMs;
-  const refilled =
-    resetMs <= 0 ? limit : remaining + (limit - remaining) * Math.min(1, elapsed / resetMs);
-  return Math.min(limit, refilled) - (sent - sentAtObservation);
-}
+  private learn(
+    previous: LearnedLimit | undefined,
+    limit: LimitObservation,
+    { seq }: SendMark,
+    sentAtObservation: number,
+    nowMs: number,
+  ): LearnedLimit {
+    // An answer to an older send than the one already learned from says less.
+    if (previous && seq < previous.seq) return previous;
+    let refills = previous?.refillsContinuously ?? false;
+    if (
+      previous &&
+      !refills &&
+      seq > previous.seq &&
+      limit.remaining > previous.remaining &&
+      nowMs < previous.observedAtMs + previous.resetMs
+    ) {
+      // Room came back before the stated reset: this limit refills as it goes.
+      refills = true;
+    }
+    return {
+      ...limit,
+      observedAtMs: nowMs,
+      sentAtObservation,
+      seq,
+      refillsContinuously: refills,
+    };
+  }
 
-function fits(
-  learned: LearnedLimit | undefined,
-  sent: number,
-  cost: number,
-  headroom: number,
-  nowMs: number,
-): boolean {
-  if (!learned) return true;
-  return available(learned, sent, nowMs) - cost >= learned.limit * (1 - headroom);
+  private available(learned: LearnedLimit, sent: number, nowMs: number): number {
+    const { limit, remaining, resetMs, observedAtMs, sentAtObservation } = learned;
+    const elapsed = nowMs - observedAtMs;
+    let refilled: number;
+    if (resetMs <= 0 || elapsed >= resetMs) refilled = limit;
+    else if (learned.refillsContinuously || !this.rules.learnShape)
+      refilled = remaining + ((limit - remaining) * elapsed) / resetMs;
+    else refilled = remaining;
+    return Math.min(limit, refilled) - (sent - sentAtObservation);
+  }
+
+  private fits(
+    learned: LearnedLimit | undefined,
+    sent: number,
+    cost: number,
+    headroom: number,
+    nowMs: number,
+  ): boolean {
+    if (!learned) return true;
+    return this.available(learned, sent, nowMs) - cost >= learned.limit * (1 - headroom);
+  }
 }

@@ -4,25 +4,32 @@ import {
   isRetryable,
   type TransportFailure,
 } from "./error-category.js";
-import { type Headers, parseRateLimitHeaders } from "./rate-limit-headers.js";
-import { RouteBudget } from "./route-budget.js";
-import type { LaneConfig, RouteId, RouterConfig } from "./types.js";
+import { LaneQueue } from "./lane-queue.js";
+import { type Headers, parseRateLimitHeaders, retryDelayFromBody } from "./rate-limit-headers.js";
+import { backoffMs, RetryBudget } from "./retry-policy.js";
+import { RollingSum } from "./rolling-sum.js";
+import { RouteBudget, type SendMark } from "./route-budget.js";
+import { type HealthState, RouteHealth } from "./route-health.js";
+import { TenantQuotas } from "./tenant-quota.js";
+import type { LaneConfig, RouteId, RouterConfig, RuleSwitches } from "./types.js";
 
 /** A user request as the router sees it. */
 export interface RouterRequest {
   id: number;
   lane: string;
   class: string;
+  tenant?: string;
   /** The request's intended start, scenario ms: its deadline counts from here. */
   arrivedMs: number;
-  /** Tokens a vendor will charge up front (prompt + max tokens). */
-  tokenCost: number;
+  promptTokens: number;
+  /** max_tokens: what a vendor charges up front beside the prompt. */
+  maxTokens: number;
 }
 
-export type ShedReason = "queue-full" | "wait-budget";
+export type ShedReason = "queue-full" | "wait-budget" | "tenant-quota";
 
 export type Decision<R extends RouterRequest = RouterRequest> =
-  | { type: "send"; request: R; route: RouteId; attempt: number }
+  | { type: "send"; request: R; route: RouteId; attempt: number; probe: boolean }
   | { type: "shed"; request: R; reason: ShedReason }
   | { type: "deadline"; request: R };
 
@@ -33,125 +40,214 @@ export interface AttemptOutcome {
   transport?: TransportFailure;
   /** Wall time of the answer, ms since the epoch: what absolute resets count from. */
   epochMs?: number;
+  /** The error body, where it says how long to wait (Gemini's RetryInfo). */
+  body?: string;
+  /** Tokens billed, for spend (P2). */
+  usage?: { prompt: number; completion: number };
 }
+
+/** Why a failed request was not tried again. */
+export type NoRetryReason = "not-retryable" | "attempts" | "retry-budget" | "retry-queue-full";
 
 export type Verdict =
   | { type: "done" }
-  | { type: "retry"; category: ErrorCategory }
-  | { type: "failed"; category: ErrorCategory }
+  | { type: "retry"; category: ErrorCategory; atMs: number }
+  | { type: "failed"; category: ErrorCategory; why: NoRetryReason }
   | { type: "deadline"; category: ErrorCategory };
 
 interface Entry<R extends RouterRequest> {
   request: R;
+  lane: LaneConfig;
+  tokenCost: number;
+  /** Requests blocked together: one class, large prompts apart (P10). */
+  blockKey: string;
   attempts: number;
   lastRoute: RouteId | undefined;
-  /** The route's send sequence number of the attempt in flight. */
-  sendSeq: number;
+  mark: SendMark;
+  sentAtMs: number;
+  probe: boolean;
+  /** A retry waits until then (P18). */
+  notBeforeMs: number;
+  previousDelayMs: number;
+  /** The route whose Retry-After the retry honours, and until when (P18). */
+  avoidRoute: RouteId | undefined;
+  avoidUntilMs: number;
 }
 
-/** A FIFO queue with O(1) pops from the front (no Array.shift in the hot path). */
-class Queue<T> {
-  private items: T[] = [];
-  private head = 0;
+/** One queue the dispatcher serves: a lane, the retry queue (P8), or all in one. */
+interface Slot<R extends RouterRequest> {
+  priority: number;
+  retries: boolean;
+  /** Holds every lane (P8 off): lanes differ inside, so no early stop. */
+  mixed: boolean;
+  maxQueue: number;
+  queue: LaneQueue<Entry<R>>;
+  /** Waiting entries per block key, and how many keys have any: when all are blocked, stop. */
+  keyCounts: Map<string, number>;
+  presentKeys: number;
+}
 
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-  push(item: T): void {
-    this.items.push(item);
-  }
-  unshift(item: T): void {
-    if (this.head > 0) this.items[--this.head] = item;
-    else this.items.unshift(item);
-  }
-  shift(): T | undefined {
-    const item = this.items[this.head];
-    if (item === undefined) return undefined;
-    this.items[this.head++] = undefined as T;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
+interface RouteState {
+  budget: RouteBudget;
+  health: RouteHealth;
+  /** Sends in the last minute, for reserved shares (P7). */
+  sends: RollingSum;
+  /** P17's weighted admission: considerations and admissions at the current weight. */
+  offered: number;
+  taken: number;
+  gateWeight: number;
+}
+
+/** Counters for reports: what the router did, beyond the ledger. */
+export interface RouterStats {
+  retries: number;
+  retriesDenied: number;
+  abandoned: number;
+  probes: number;
 }
 
 /** How often the router asks to be woken while requests wait for room. */
 const RECONSIDER_MS = 100;
+const SHARE_WINDOW_MS = 60_000;
 
 /**
- * The pure router core. Requests wait in lanes (P8) served in priority order;
- * each goes to the first route of its equivalence class that is not cooling down
- * and has budget left within the headroom (P1, P6). A 429 cools its route down
- * for as long as Retry-After asks (P5, P14) and the request moves on to another
- * route. No I/O and no clock: time is an argument, decisions are returned as data.
+ * The pure router core: the playbook's rules P1-P19, each switchable (config.rules).
+ * Requests wait in lanes (P8) served in priority order; each goes to a route of its
+ * equivalence class (P12) that is healthy (P13-P15), has budget within the headroom
+ * (P2-P6) and, when it is not the first choice, room for the load moved to it (P16).
+ * Failures are sorted (P5) and retried with jittered backoff inside a budget (P18).
+ * No I/O and no clock: time is an argument, randomness an injected seeded source,
+ * decisions are returned as data.
  */
 export class Router<R extends RouterRequest = RouterRequest> {
-  private readonly budgets = new Map<RouteId, RouteBudget>();
-  private readonly lanes: { config: LaneConfig; queue: Queue<Entry<R>> }[];
-  private readonly laneByName = new Map<string, { config: LaneConfig; queue: Queue<Entry<R>> }>();
+  private readonly rules: RuleSwitches;
+  private readonly routes = new Map<RouteId, RouteState>();
+  private readonly classSends = new Map<string, RollingSum>();
+  private readonly slots: Slot<R>[] = [];
+  private readonly slotByLane = new Map<string, Slot<R>>();
+  private readonly retrySlot: Slot<R>;
+  private readonly laneByName = new Map<string, LaneConfig>();
   private readonly attempts = new Map<number, Entry<R>>();
-  private readonly classCount: number;
+  private readonly retryBudget: RetryBudget;
+  private readonly tenants: TenantQuotas;
+  private readonly shedRank = new Map<string, number>();
+  private abandoned: number[] = [];
+  private nextRetryDueMs = Number.POSITIVE_INFINITY;
+  readonly stats: RouterStats = { retries: 0, retriesDenied: 0, abandoned: 0, probes: 0 };
 
-  constructor(private readonly config: RouterConfig) {
-    this.lanes = [...config.lanes]
-      .sort((a, b) => a.priority - b.priority)
-      .map((lane) => ({ config: lane, queue: new Queue<Entry<R>>() }));
-    for (const lane of this.lanes) this.laneByName.set(lane.config.name, lane);
-    this.classCount = Object.keys(config.classes).length;
-    for (const routes of Object.values(config.classes)) {
-      for (const route of routes)
-        if (!this.budgets.has(route)) this.budgets.set(route, new RouteBudget());
+  constructor(
+    private readonly config: RouterConfig,
+    /** Uniform in [0, 1): the run's seeded generator, for retry jitter. */
+    private readonly random: () => number = Math.random,
+  ) {
+    const rules = config.rules;
+    this.rules = rules;
+    for (const lane of config.lanes) this.laneByName.set(lane.name, lane);
+    if (rules.P8) {
+      for (const lane of [...config.lanes].sort((a, b) => a.priority - b.priority)) {
+        const slot = this.slot(lane.priority, false, false, lane.maxQueue);
+        this.slotByLane.set(lane.name, slot);
+      }
+      this.retrySlot = this.slot(config.retry.priority, true, false, config.retry.maxQueue);
+    } else {
+      // One queue for everything, first come first served, retries at the back.
+      const bound = config.lanes.reduce((n, l) => n + l.maxQueue, 0);
+      this.retrySlot = this.slot(0, false, true, bound);
+      for (const lane of config.lanes) this.slotByLane.set(lane.name, this.retrySlot);
     }
+    this.slots.sort((a, b) => a.priority - b.priority || Number(a.retries) - Number(b.retries));
+    for (const [i, lane] of config.shed.lanes.entries()) this.shedRank.set(lane, i);
+
+    let shared: RouteState | undefined;
+    for (const [cls, routes] of Object.entries(config.classes)) {
+      this.classSends.set(cls, new RollingSum(SHARE_WINDOW_MS, 12));
+      for (const route of routes) {
+        if (this.routes.has(route)) continue;
+        // Without P1, every route shares one budget and one health: one global counter.
+        if (!rules.P1 && !shared) shared = this.newRouteState();
+        this.routes.set(route, shared ?? this.newRouteState(route));
+      }
+    }
+    this.retryBudget = new RetryBudget(config.retry);
+    this.tenants = new TenantQuotas(config.tenants);
   }
 
-  /** Takes a new request into its lane; a full lane sheds it at once. */
-  submit(request: R): Decision<R> | undefined {
+  /** Takes a new request into its lane; a full lane or a tenant over quota sheds it at once. */
+  submit(request: R, nowMs: number = request.arrivedMs): Decision<R> | undefined {
     const lane = this.lane(request.lane);
-    if (lane.queue.length >= lane.config.maxQueue)
-      return { type: "shed", request, reason: "queue-full" };
-    lane.queue.push({ request, attempts: 0, lastRoute: undefined, sendSeq: -1 });
+    const slot = this.slotByLane.get(lane.name)!;
+    const tokenCost = request.promptTokens + request.maxTokens;
+    if (slot.queue.length >= slot.maxQueue) return { type: "shed", request, reason: "queue-full" };
+    if (this.rules.P11 && !this.tenants.admit(request.tenant ?? "", tokenCost, nowMs))
+      return { type: "shed", request, reason: "tenant-quota" };
+    this.retryBudget.recordFresh(nowMs);
+    const large =
+      this.rules.P10 && request.promptTokens >= this.config.largePrompts.thresholdTokens;
+    this.enqueue(slot, {
+      request,
+      lane,
+      tokenCost,
+      blockKey: large ? `${request.class}\u0000large` : request.class,
+      attempts: 0,
+      lastRoute: undefined,
+      mark: { seq: -1, tokensAfter: 0 },
+      sentAtMs: 0,
+      probe: false,
+      notBeforeMs: 0,
+      previousDelayMs: 0,
+      avoidRoute: undefined,
+      avoidUntilMs: 0,
+    });
     return undefined;
   }
 
   /**
-   * Sends what can go now and sheds what waited too long, lane by lane in
-   * priority order, each lane first-in first-out. A request with no route that has
-   * room keeps its place, and so does everything of its class behind it; those
-   * are still checked against their wait budget and deadline.
+   * Sends what can go now and sheds what waited too long, queue by queue in
+   * priority order, each first-in first-out. A request with no route that has room
+   * keeps its place, and so does everything of its kind behind it; those are still
+   * checked against their wait budget and deadline.
    */
   dispatch(nowMs: number): Decision<R>[] {
     const decisions: Decision<R>[] = [];
-    for (const { config, queue } of this.lanes) {
+    const paused = this.pausedLanes(nowMs);
+    this.nextRetryDueMs = Number.POSITIVE_INFINITY;
+    for (const slot of this.slots) {
+      const { queue } = slot;
       if (queue.length === 0) continue;
       const blocked = new Set<string>();
       const kept: Entry<R>[] = [];
-      for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
-        const age = nowMs - entry.request.arrivedMs;
-        if (age >= config.deadlineMs) {
-          decisions.push({ type: "deadline", request: entry.request });
+      const n = queue.length;
+      for (let i = 0; i < n; i++) {
+        const entry = queue.shift()!;
+        const { request, lane } = entry;
+        const age = nowMs - request.arrivedMs;
+        if (age >= lane.deadlineMs) {
+          this.leave(slot, entry);
+          decisions.push({ type: "deadline", request });
           continue;
         }
-        if (entry.attempts === 0 && age >= config.waitBudgetMs) {
-          decisions.push({ type: "shed", request: entry.request, reason: "wait-budget" });
+        if (this.rules.P9 && entry.attempts === 0 && age >= lane.waitBudgetMs) {
+          this.leave(slot, entry);
+          decisions.push({ type: "shed", request, reason: "wait-budget" });
           continue;
         }
-        const route = blocked.has(entry.request.class) ? undefined : this.pickRoute(entry, nowMs);
-        if (route === undefined) {
-          blocked.add(entry.request.class);
+        if (entry.notBeforeMs > nowMs) {
+          this.nextRetryDueMs = Math.min(this.nextRetryDueMs, entry.notBeforeMs);
           kept.push(entry);
-          // Everything behind is younger and blocked too: nothing more to do here.
-          if (blocked.size === this.classCount && entry.attempts === 0) break;
           continue;
         }
-        entry.attempts += 1;
-        entry.lastRoute = route;
-        entry.sendSeq = this.budgets.get(route)!.recordSend(entry.request.tokenCost);
-        this.attempts.set(entry.request.id, entry);
-        decisions.push({ type: "send", request: entry.request, route, attempt: entry.attempts });
+        const key = entry.blockKey;
+        const route =
+          paused.has(lane.name) || blocked.has(key) ? undefined : this.pickRoute(entry, nowMs);
+        if (route === undefined) {
+          if (!paused.has(lane.name)) blocked.add(key);
+          kept.push(entry);
+          // Everything behind is younger, of the same lane, and blocked too.
+          if (!slot.mixed && !slot.retries && blocked.size >= slot.presentKeys) break;
+          continue;
+        }
+        this.leave(slot, entry);
+        decisions.push(this.send(entry, route, nowMs));
       }
       for (let i = kept.length - 1; i >= 0; i--) queue.unshift(kept[i]!);
     }
@@ -163,59 +259,107 @@ export class Router<R extends RouterRequest = RouterRequest> {
     const entry = this.attempts.get(requestId);
     if (!entry?.lastRoute) throw new Error(`no attempt in flight for request ${requestId}`);
     this.attempts.delete(requestId);
-    const budget = this.budgets.get(entry.lastRoute)!;
-    budget.recordDone();
-    const observation = parseRateLimitHeaders(outcome.headers, outcome.epochMs);
-    budget.observe(observation, entry.sendSeq, nowMs);
+    const route = entry.lastRoute;
+    const state = this.routes.get(route)!;
+    const { budget, health } = state;
+    budget.recordDone(nowMs, outcome.usage);
+    if (entry.probe) health.probesInFlight--;
 
     const category = categorise(outcome.status, outcome.transport, outcome.headers);
-    if (category === undefined) return { type: "done" };
-    if (category === "throttled") {
-      // Wait as long as Retry-After asks, and at least the configured cooldown.
-      budget.coolDown(nowMs + Math.max(observation.retryAfterMs ?? 0, this.config.cooldownMs));
+    if (category === "abandoned") return this.afterFailure(entry, category, undefined, nowMs);
+    const observation = parseRateLimitHeaders(outcome.headers, outcome.epochMs);
+    observation.retryAfterMs ??= retryDelayFromBody(outcome.body);
+    if (this.rules.P4) budget.observe(observation, entry.mark, nowMs);
+
+    if (category === undefined) {
+      health.recordLatency(nowMs - entry.sentAtMs);
+      if (entry.probe) health.recovered(nowMs);
+      return { type: "done" };
+    }
+    let opened = false;
+    if (entry.probe) opened = health.open(nowMs);
+    const retryAfterMs = observation.retryAfterMs;
+    const coolFor = Math.max(retryAfterMs ?? 0, this.config.cooldownMs);
+    if (!this.rules.P5) {
+      // Every error alike: the vendor is treated as down, whatever it said.
+      opened = health.open(nowMs) || opened;
+    } else if (category === "throttled") {
+      // A 429 means slow down: wait as long as Retry-After asks, at least the cooldown.
+      health.coolDown(nowMs + coolFor);
       budget.exhausted(nowMs);
+      opened = health.recordThrottle(nowMs) || opened;
+    } else if (category === "quota") {
+      // A spent quota does not come back by waiting a second: probe it later.
+      opened = health.open(nowMs) || opened;
+    } else if (category === "overloaded") {
+      health.coolDown(nowMs + coolFor);
+      opened = health.recordError(nowMs) || opened;
+    } else if (category !== "bad-request") {
+      opened = health.recordError(nowMs) || opened;
     }
-    const lane = this.lane(entry.request.lane);
-    if (!isRetryable(category) || entry.attempts >= this.config.maxAttempts) {
-      return { type: "failed", category };
-    }
-    if (nowMs - entry.request.arrivedMs >= lane.config.deadlineMs)
-      return { type: "deadline", category };
-    // A retry goes to the front of its lane: it has waited longest.
-    lane.queue.unshift(entry);
-    return { type: "retry", category };
+    // P15 off: a breaker that trips cuts the calls still in flight on the route.
+    if (opened && this.rules.P14 && !this.rules.P15) this.abandonInFlight(route);
+    return this.afterFailure(entry, category, retryAfterMs, nowMs);
+  }
+
+  /**
+   * Requests whose attempts the router gave up on while in flight (P15 off: a route
+   * that opens has its calls cut). The caller cancels each and reports it back
+   * through complete() with transport "abandoned".
+   */
+  takeAbandoned(): number[] {
+    const out = this.abandoned;
+    this.abandoned = [];
+    return out;
   }
 
   /** When the router next needs dispatch() called, if requests are waiting. */
   wakeAt(nowMs: number): number | undefined {
-    if (!this.lanes.some((l) => l.queue.length > 0)) return undefined;
-    let wake = nowMs + RECONSIDER_MS;
-    for (const budget of this.budgets.values()) {
-      if (budget.cooldownUntilMs > nowMs) wake = Math.min(wake, budget.cooldownUntilMs);
+    if (this.waiting === 0) return undefined;
+    let wake = Math.min(nowMs + RECONSIDER_MS, this.nextRetryDueMs);
+    for (const { health } of this.routes.values()) {
+      if (health.cooldownUntilMs > nowMs) wake = Math.min(wake, health.cooldownUntilMs);
+      if (health.openUntilMs > nowMs) wake = Math.min(wake, health.openUntilMs);
     }
-    return wake;
+    return Math.max(wake, nowMs + 1);
   }
 
   queueDepth(lane: string): number {
-    return this.laneByName.get(lane)?.queue.length ?? 0;
+    const slot = this.slotByLane.get(lane);
+    if (!slot) return 0;
+    if (!slot.mixed) return slot.queue.length;
+    let n = 0;
+    slot.queue.find((e) => {
+      if (e.lane.name === lane) n++;
+      return false;
+    });
+    return n;
   }
 
   get waiting(): number {
-    return this.lanes.reduce((n, l) => n + l.queue.length, 0);
+    return this.slots.reduce((n, s) => n + s.queue.length, 0);
   }
 
   get inFlight(): number {
     return this.attempts.size;
   }
 
-  /** The live picture of a route, for reports and tests. */
+  /** The live picture of a route (P4), for reports and tests. */
   routeState(route: RouteId, nowMs: number) {
-    const budget = this.budgets.get(route);
-    if (!budget) return undefined;
+    const state = this.routes.get(route);
+    if (!state) return undefined;
+    const { budget, health } = state;
+    const healthState: HealthState = health.state(nowMs);
     return {
-      cooling: budget.isCooling(nowMs),
-      cooldownUntilMs: budget.cooldownUntilMs,
+      health: healthState,
+      cooling: healthState === "cooling",
+      cooldownUntilMs: health.cooldownUntilMs,
+      openings: health.openings,
+      weight: health.weight(nowMs),
+      slow: health.isSlow(),
+      latencyMs: health.latencyMs,
       inFlight: budget.inFlight,
+      spentUsd: budget.spentToday,
       ...budget.estimate(nowMs),
     };
   }
@@ -223,32 +367,257 @@ export class Router<R extends RouterRequest = RouterRequest> {
   /** Takes every waiting request out (a run that stops early accounts for them). */
   drainWaiting(): R[] {
     const out: R[] = [];
-    for (const { queue } of this.lanes) {
-      for (let e = queue.shift(); e !== undefined; e = queue.shift()) out.push(e.request);
+    for (const slot of this.slots) {
+      for (let e = slot.queue.shift(); e !== undefined; e = slot.queue.shift()) {
+        this.leave(slot, e);
+        out.push(e.request);
+      }
     }
     return out;
   }
 
-  private lane(name: string) {
+  private slot(priority: number, retries: boolean, mixed: boolean, maxQueue: number): Slot<R> {
+    const slot: Slot<R> = {
+      priority,
+      retries,
+      mixed,
+      maxQueue,
+      queue: new LaneQueue(),
+      keyCounts: new Map(),
+      presentKeys: 0,
+    };
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private enqueue(slot: Slot<R>, entry: Entry<R>): void {
+    slot.queue.push(entry);
+    const count = slot.keyCounts.get(entry.blockKey) ?? 0;
+    if (count === 0) slot.presentKeys++;
+    slot.keyCounts.set(entry.blockKey, count + 1);
+  }
+
+  /** Books an entry out of its slot's key counts (it was sent, shed or ran out of time). */
+  private leave(slot: Slot<R>, entry: Entry<R>): void {
+    const count = slot.keyCounts.get(entry.blockKey)! - 1;
+    slot.keyCounts.set(entry.blockKey, count);
+    if (count === 0) slot.presentKeys--;
+  }
+
+  private newRouteState(route?: RouteId): RouteState {
+    const { rules, config } = this;
+    return {
+      budget: new RouteBudget((route && config.routes[route]) || {}, {
+        allLimits: rules.P2,
+        learnShape: rules.P3,
+      }),
+      health: new RouteHealth(config.health, config.shift, {
+        signals: rules.P13,
+        steps: rules.P17,
+      }),
+      sends: new RollingSum(SHARE_WINDOW_MS, 12),
+      offered: 0,
+      taken: 0,
+      gateWeight: 1,
+    };
+  }
+
+  private lane(name: string): LaneConfig {
     const lane = this.laneByName.get(name);
     if (!lane) throw new Error(`unknown lane "${name}"`);
     return lane;
   }
 
+  private isLarge(entry: Entry<R>): boolean {
+    return entry.blockKey !== entry.request.class;
+  }
+
+  /**
+   * P19: the background lanes paused now, in their shed order: the i-th pauses
+   * once a request of another lane has waited (i + 1) x pauseAtQueueAge.
+   */
+  private pausedLanes(nowMs: number): ReadonlySet<string> {
+    const paused = new Set<string>();
+    if (!this.rules.P19 || this.shedRank.size === 0) return paused;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const slot of this.slots) {
+      const head = slot.queue.find((e) => !this.shedRank.has(e.lane.name));
+      if (head) oldest = Math.min(oldest, head.request.arrivedMs);
+    }
+    const age = nowMs - oldest;
+    for (const [lane, rank] of this.shedRank) {
+      if (age >= (rank + 1) * this.config.shed.pauseAtQueueAgeMs) paused.add(lane);
+    }
+    return paused;
+  }
+
+  private headroomFor(lane: LaneConfig): number {
+    const base = this.rules.P6 ? this.config.headroom : 1;
+    return this.rules.P19 && this.shedRank.has(lane.name)
+      ? Math.min(base, this.config.shed.headroom)
+      : base;
+  }
+
   private pickRoute(entry: Entry<R>, nowMs: number): RouteId | undefined {
-    const routes = this.config.classes[entry.request.class] ?? [];
+    const all = this.config.classes[entry.request.class] ?? [];
+    // Without P12, a request stays with the first vendor of its class.
+    const count = this.rules.P12 ? all.length : Math.min(1, all.length);
+    const headroom = this.headroomFor(entry.lane);
+    const large = this.isLarge(entry);
+
+    if (this.rules.P7 && entry.attempts === 0) {
+      const reserved = this.belowReservedShare(entry, all, count, headroom, nowMs);
+      if (reserved) return reserved;
+    }
     let fallback: RouteId | undefined;
-    for (const route of routes) {
-      const budget = this.budgets.get(route)!;
-      if (budget.isCooling(nowMs)) continue;
-      if (!budget.hasRoom(entry.request.tokenCost, this.config.headroom, nowMs)) continue;
+    let best: RouteId | undefined;
+    let bestRoom = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < count; i++) {
+      const route = all[i]!;
+      if (!this.usable(entry, route, i > 0, headroom, nowMs)) continue;
       // A retry prefers a route other than the one that just failed it.
-      if (route === entry.lastRoute) {
+      if (route === entry.lastRoute || !this.admitByWeight(route, nowMs)) {
         fallback ??= route;
         continue;
       }
-      return route;
+      if (!large) return route;
+      // P10: a large prompt goes where the most tokens are left.
+      const room = this.routes.get(route)!.budget.tokenRoom(headroom, nowMs);
+      if (room > bestRoom) {
+        best = route;
+        bestRoom = room;
+      }
     }
-    return fallback;
+    return best ?? fallback;
+  }
+
+  /** P7: the first route that has carried less than its reserved share of its class. */
+  private belowReservedShare(
+    entry: Entry<R>,
+    routes: readonly RouteId[],
+    count: number,
+    headroom: number,
+    nowMs: number,
+  ): RouteId | undefined {
+    const classSent = this.classSends.get(entry.request.class)!.sum(nowMs);
+    for (let i = 0; i < count; i++) {
+      const route = routes[i]!;
+      const share = this.config.routes[route]?.share;
+      if (share === undefined || share <= 0) continue;
+      if (this.routes.get(route)!.sends.sum(nowMs) >= share * (classSent + 1)) continue;
+      if (this.usable(entry, route, i > 0, headroom, nowMs)) return route;
+    }
+    return undefined;
+  }
+
+  /** Whether a send to this route may go now. */
+  private usable(
+    entry: Entry<R>,
+    route: RouteId,
+    reroute: boolean,
+    headroom: number,
+    nowMs: number,
+  ): boolean {
+    const { budget, health } = this.routes.get(route)!;
+    // P14: no sends to a route cooling down or open, only probes when half-open.
+    if (this.rules.P14 && !health.acceptsSend(nowMs)) return false;
+    // P18: a retry honours the Retry-After of the route that asked for it.
+    if (route === entry.avoidRoute && nowMs < entry.avoidUntilMs) return false;
+    // P16 off: load moved off the first choice goes to the next route blindly.
+    if (reroute && !this.rules.P16) return true;
+    if (!budget.hasRoom(entry.tokenCost, headroom, nowMs)) return false;
+    if (this.isLarge(entry)) {
+      const limit = budget.tokenLimit;
+      const cap =
+        limit === undefined ? undefined : this.config.largePrompts.share * limit * headroom;
+      if (cap !== undefined && budget.largeTokens.sum(nowMs) + entry.tokenCost > cap) return false;
+    }
+    // P16: a route that moved load lands on must not be slow or at its concurrency.
+    if (reroute) {
+      if (health.isSlow()) return false;
+      const concurrency = budget.options.concurrency;
+      if (concurrency !== undefined && budget.inFlight >= concurrency) return false;
+    }
+    return true;
+  }
+
+  /** P17: admits a share of the considerations equal to the route's weight. */
+  private admitByWeight(route: RouteId, nowMs: number): boolean {
+    const state = this.routes.get(route)!;
+    const weight = state.health.weight(nowMs);
+    if (weight >= 1) return true;
+    if (weight !== state.gateWeight) {
+      state.gateWeight = weight;
+      state.offered = 0;
+      state.taken = 0;
+    }
+    state.offered++;
+    if (state.taken + 1 > weight * state.offered + 1e-9) return false;
+    state.taken++;
+    return true;
+  }
+
+  private send(entry: Entry<R>, route: RouteId, nowMs: number): Decision<R> {
+    const state = this.routes.get(route)!;
+    const { budget, health } = state;
+    const probe = this.rules.P14 && health.state(nowMs) === "half-open";
+    if (probe) {
+      health.probesInFlight++;
+      this.stats.probes++;
+    }
+    entry.attempts += 1;
+    entry.lastRoute = route;
+    entry.probe = probe;
+    entry.sentAtMs = nowMs;
+    entry.mark = budget.recordSend(entry.tokenCost);
+    if (this.isLarge(entry)) budget.largeTokens.add(nowMs, entry.tokenCost);
+    state.sends.add(nowMs, 1);
+    this.classSends.get(entry.request.class)?.add(nowMs, 1);
+    this.attempts.set(entry.request.id, entry);
+    return { type: "send", request: entry.request, route, attempt: entry.attempts, probe };
+  }
+
+  private afterFailure(
+    entry: Entry<R>,
+    category: ErrorCategory,
+    retryAfterMs: number | undefined,
+    nowMs: number,
+  ): Verdict {
+    const retryable = this.rules.P5 ? isRetryable(category) : category !== "bad-request";
+    if (!retryable) return { type: "failed", category, why: "not-retryable" };
+    if (entry.attempts >= this.config.retry.maxAttempts)
+      return { type: "failed", category, why: "attempts" };
+    if (nowMs - entry.request.arrivedMs >= entry.lane.deadlineMs)
+      return { type: "deadline", category };
+    let delay: number;
+    if (this.rules.P18) {
+      if (!this.retryBudget.tryWithdraw(nowMs)) {
+        this.stats.retriesDenied++;
+        return { type: "failed", category, why: "retry-budget" };
+      }
+      delay = backoffMs(this.config.retry, entry.attempts, entry.previousDelayMs, this.random);
+      if (retryAfterMs !== undefined) {
+        entry.avoidRoute = entry.lastRoute;
+        entry.avoidUntilMs = nowMs + retryAfterMs;
+      }
+    } else {
+      delay = this.config.retry.fixedDelayMs;
+    }
+    if (this.retrySlot.queue.length >= this.retrySlot.maxQueue)
+      return { type: "failed", category, why: "retry-queue-full" };
+    entry.previousDelayMs = delay;
+    entry.notBeforeMs = nowMs + delay;
+    this.nextRetryDueMs = Math.min(this.nextRetryDueMs, entry.notBeforeMs);
+    this.enqueue(this.retrySlot, entry);
+    this.stats.retries++;
+    return { type: "retry", category, atMs: entry.notBeforeMs };
+  }
+
+  private abandonInFlight(route: RouteId): void {
+    for (const [id, entry] of this.attempts) {
+      if (entry.lastRoute !== route) continue;
+      this.abandoned.push(id);
+      this.stats.abandoned++;
+    }
   }
 }

@@ -62,6 +62,7 @@ async function simulate(scenario: ResolvedScenario) {
     plan,
     durationMs: scenario.durationMs,
     router: scenario.router,
+    random: createRng(7).next,
     scheduler,
     upstream,
     recorder,
@@ -117,12 +118,14 @@ describe("Engine on the virtual clock", () => {
       durationMs: 2000,
     });
     slow.router.lanes[0]!.timeoutMs = 1000;
+    // Keep the routes from opening on the timeout spike: this test is about attempts.
+    slow.router.health.errorSpike = 1000;
     const { log, recorder } = await simulate(slow);
     const totals = recorder.ledger.totals();
     expect(totals.ok).toBe(0);
     expect(totals.failed).toEqual({ timeout: 10 });
     expect(totals.balanced).toBe(true);
-    // Three attempts each, as maxAttempts says.
+    // Three attempts each, as the retry cap says.
     expect(log.filter((e) => e.type === "send")).toHaveLength(30);
   });
 
@@ -156,7 +159,7 @@ describe("Engine on the virtual clock", () => {
             ],
           });
           scenario.traffic = scenario.traffic.map((a) => ({ ...a, rate: p.rate, untilMs: 20_000 }));
-          scenario.router.maxAttempts = p.maxAttempts;
+          scenario.router.retry.maxAttempts = p.maxAttempts;
           scenario.router.lanes[0] = {
             ...scenario.router.lanes[0]!,
             timeoutMs: p.timeoutMs,
@@ -207,6 +210,7 @@ describe("Engine stop (Ctrl-C)", () => {
       plan: buildPlan(scenario.traffic, scenario.durationMs, 1),
       durationMs: scenario.durationMs,
       router: scenario.router,
+      random: createRng(7).next,
       scheduler,
       upstream: throttling,
       recorder,

@@ -4,7 +4,7 @@ import type { ErrorCategory } from "../router/error-category.js";
 import { type Decision, Router, type RouterRequest } from "../router/router.js";
 import { type LaneConfig, type RouteId, type RouterConfig, splitRouteId } from "../router/types.js";
 import type { PlannedRequest } from "../traffic/types.js";
-import type { AttemptResult, Upstream } from "../upstream/upstream.js";
+import { type AttemptResult, NO_USAGE, type Upstream } from "../upstream/upstream.js";
 
 interface EngineRequest extends RouterRequest {
   planned: PlannedRequest;
@@ -25,6 +25,8 @@ export interface EngineOptions {
   plan: readonly PlannedRequest[];
   durationMs: number;
   router: RouterConfig;
+  /** The router's seeded random source (retry jitter), uniform in [0, 1). */
+  random: () => number;
   scheduler: Scheduler;
   upstream: Upstream;
   recorder: Recorder;
@@ -47,7 +49,10 @@ export interface EngineResult {
 export class Engine {
   private readonly router: Router<EngineRequest>;
   private readonly lanes = new Map<string, LaneConfig>();
-  private readonly inFlight = new Map<number, { cancelSend: () => void; cancelTimeout: Cancel }>();
+  private readonly inFlight = new Map<
+    number,
+    { cancelSend: () => void; cancelTimeout: Cancel; finish: (result: AttemptResult) => void }
+  >();
   private cursor = 0;
   private wake: { atMs: number; cancel: Cancel } | undefined;
   private tickCancel: Cancel | undefined;
@@ -58,7 +63,7 @@ export class Engine {
   readonly done: Promise<EngineResult>;
 
   constructor(private readonly o: EngineOptions) {
-    this.router = new Router<EngineRequest>(o.router);
+    this.router = new Router<EngineRequest>(o.router, o.random);
     for (const lane of o.router.lanes) this.lanes.set(lane.name, lane);
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -117,11 +122,13 @@ export class Engine {
         id: p.id,
         lane: p.lane,
         class: p.class,
+        tenant: p.tenant,
         arrivedMs: p.intendedMs,
-        tokenCost: p.promptTokens + p.completionTokens,
+        promptTokens: p.promptTokens,
+        maxTokens: p.completionTokens,
         planned: p,
       };
-      const shed = this.router.submit(request);
+      const shed = this.router.submit(request, now);
       if (shed) this.apply(shed, now);
     }
     this.pump();
@@ -184,9 +191,9 @@ export class Engine {
     );
     const cancelTimeout = scheduler.at(now + Math.max(1, timeoutMs), () => {
       cancelSend();
-      finish({ status: 0, headers: {}, transport: "timeout", usage: { prompt: 0, completion: 0 } });
+      finish({ status: 0, headers: {}, transport: "timeout", usage: NO_USAGE });
     });
-    this.inFlight.set(p.id, { cancelSend, cancelTimeout });
+    this.inFlight.set(p.id, { cancelSend, cancelTimeout, finish });
   }
 
   private attemptDone(request: EngineRequest, route: RouteId, result: AttemptResult): void {
@@ -198,10 +205,13 @@ export class Engine {
     const outcome = {
       status: result.status,
       headers: result.headers,
+      usage: result.usage,
       ...(result.transport ? { transport: result.transport } : {}),
       ...(result.epochMs !== undefined ? { epochMs: result.epochMs } : {}),
+      ...(result.body !== undefined ? { body: result.body } : {}),
     };
     const verdict = this.router.complete(request.id, outcome, now);
+    this.abandonCut();
     const category: ErrorCategory | undefined =
       verdict.type === "done" ? undefined : verdict.category;
     if (category === "throttled") this.throttled++;
@@ -220,7 +230,11 @@ export class Engine {
         );
         break;
       case "failed":
-        recorder.settle(p.id, { type: "failed", reason: verdict.category });
+        // Denied a retry by the router's own budget: say so, not only what failed.
+        recorder.settle(p.id, {
+          type: "failed",
+          reason: verdict.why === "retry-budget" ? "retry-budget" : verdict.category,
+        });
         break;
       case "deadline":
         recorder.settle(p.id, { type: "deadline" });
@@ -229,6 +243,19 @@ export class Engine {
         break;
     }
     this.pump();
+  }
+
+  /**
+   * Attempts the router gave up on while in flight (a route opened with P15 off):
+   * cancelled here, and reported back as abandoned so the router decides what next.
+   */
+  private abandonCut(): void {
+    for (const id of this.router.takeAbandoned()) {
+      const attempt = this.inFlight.get(id);
+      if (!attempt) continue;
+      attempt.cancelSend();
+      attempt.finish({ status: 0, headers: {}, transport: "abandoned", usage: NO_USAGE });
+    }
   }
 
   private scheduleWake(now: number): void {

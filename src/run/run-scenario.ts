@@ -99,6 +99,7 @@ export async function runScenario(
     plan,
     durationMs: scenario.durationMs,
     router: scenario.router,
+    random: createRng(deriveSeed(options.seed, "router")).next,
     scheduler,
     upstream,
     recorder,

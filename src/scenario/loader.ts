@@ -3,7 +3,8 @@ import { dirname, resolve } from "node:path";
 import type { z } from "zod";
 import { parseThreshold } from "../metrics/thresholds.js";
 import { resolveFault } from "../vendor/faults/fault-kinds.js";
-import type { RouterConfig, RouteId } from "../router/types.js";
+import { PRESET_NAMES, type PresetName } from "../router/presets.js";
+import type { RouterConfig } from "../router/types.js";
 import type { ArrivalSpec } from "../traffic/types.js";
 import type { FaultSpec, VendorSpec } from "../vendor/types.js";
 import { parseDuration, resolveTime } from "./duration.js";
@@ -17,6 +18,7 @@ import {
   locateProfile,
   locateScenario,
 } from "./registry.js";
+import { routerReferenceProblems, toRouterConfig } from "./router-config.js";
 import { type RouterConfigFile, routerConfigSchema } from "./router-schema.js";
 import { type ScenarioFile, scenarioWithRouterSchema } from "./scenario-schema.js";
 
@@ -38,7 +40,10 @@ export interface ResolvedScenario {
 export interface LoadOptions {
   cwd: string;
   overrides?: readonly Override[];
-  /** A router config file that replaces the scenario's own (--router). */
+  /**
+   * A router config file that replaces the scenario's own (--router), or the name
+   * of a preset (playbook, naive) to run the scenario's own routes and lanes with.
+   */
   routerFile?: string;
 }
 
@@ -83,17 +88,29 @@ export function loadScenario(ref: string, options: LoadOptions): ResolvedScenari
   let data = source.data;
   if (data && typeof data === "object" && !Array.isArray(data)) {
     const raw = data as Record<string, unknown>;
-    const routerRef =
-      options.routerFile ?? (typeof raw.router === "string" ? raw.router : undefined);
+    const preset = PRESET_NAMES.find((name) => name === options.routerFile);
+    const routerRef = preset
+      ? typeof raw.router === "string"
+        ? raw.router
+        : undefined
+      : (options.routerFile ?? (typeof raw.router === "string" ? raw.router : undefined));
     if (routerRef !== undefined) {
-      const routerPath = options.routerFile ? options.routerFile : routerRef;
-      const base = options.routerFile ? options.cwd : dirname(path);
-      raw.router = loadRouterFile(routerPath, base, options.cwd);
+      const fromFlag = options.routerFile !== undefined && !preset;
+      raw.router = loadRouterFile(routerRef, fromFlag ? options.cwd : dirname(path), options.cwd);
     }
+    if (preset) withPreset(raw, preset);
   }
   data = applyOverrides(data, options.overrides ?? []);
   const file = validate(scenarioWithRouterSchema, source, data, options.overrides);
   return resolveScenario(file, source, dirname(path), options.cwd);
+}
+
+/** --router naive: the scenario's own router, its preset replaced and its rule switches dropped. */
+function withPreset(raw: Record<string, unknown>, preset: PresetName): void {
+  const router = raw.router;
+  if (!router || typeof router !== "object" || Array.isArray(router)) return;
+  const { rules: _rules, ...rest } = router as Record<string, unknown>;
+  raw.router = { ...rest, preset };
 }
 
 /** Reads and validates a router config file, reporting problems against that file. */
@@ -173,6 +190,7 @@ function resolveScenario(
   for (const [cls, routes] of Object.entries(router.classes)) {
     for (const [i, route] of routes.entries()) checkRoute(route, ["router", "classes", cls, i]);
   }
+  for (const { path, message } of routerReferenceProblems(router)) report(path, message);
   const laneNames = Object.keys(router.lanes);
   const classNames = Object.keys(router.classes);
   file.traffic.forEach((arrival, i) => {
@@ -260,7 +278,7 @@ function resolveScenario(
     vendors,
     traffic,
     faults: file.faults.map((f, i) => resolveFault(f, f.vendor, `fault-${i}`, 0, durationMs)),
-    router: toRouterConfig(router),
+    router: toRouterConfig(router, vendors),
     thresholds: file.thresholds,
   };
 }
@@ -315,23 +333,6 @@ export function toVendorSpec(name: string, profile: VendorProfileFile): VendorSp
       },
       price: { ...m.price },
       defaultCompletionTokens: m.defaultCompletionTokens,
-    })),
-  };
-}
-
-function toRouterConfig(file: RouterConfigFile): RouterConfig {
-  return {
-    headroom: file.headroom,
-    maxAttempts: file.maxAttempts,
-    cooldownMs: parseDuration(file.cooldown),
-    classes: file.classes as Record<string, RouteId[]>,
-    lanes: Object.entries(file.lanes).map(([name, lane]) => ({
-      name,
-      priority: lane.priority,
-      waitBudgetMs: parseDuration(lane.waitBudget),
-      maxQueue: lane.maxQueue,
-      timeoutMs: parseDuration(lane.timeout),
-      deadlineMs: parseDuration(lane.deadline),
     })),
   };
 }

@@ -1,3 +1,4 @@
+import { presetConfig } from "../router/presets.js";
 import type { RouterConfig } from "../router/types.js";
 import type { ResolvedScenario } from "../scenario/loader.js";
 import type { ArrivalSpec } from "../traffic/types.js";
@@ -12,10 +13,7 @@ export function testScenario(overrides: Partial<ResolvedScenario> = {}): Resolve
     ]),
     testVendor("vendor-b", [testModel({ limits: { rpm: 6000, tpm: 10_000_000 } })]),
   ];
-  const router: RouterConfig = {
-    headroom: 0.85,
-    maxAttempts: 3,
-    cooldownMs: 1000,
+  const router: RouterConfig = presetConfig("playbook", {
     classes: { chat: ["vendor-a/gpt-4o-mini", "vendor-b/gpt-4o-mini"] },
     lanes: [
       {
@@ -27,7 +25,7 @@ export function testScenario(overrides: Partial<ResolvedScenario> = {}): Resolve
         deadlineMs: 30_000,
       },
     ],
-  };
+  });
   const traffic: ArrivalSpec[] = [
     {
       type: "constant",

@@ -23,6 +23,8 @@ export interface AttemptResult {
   epochMs?: number;
   /** Scenario ms when the first token arrived, for streamed answers. */
   firstTokenMs?: number;
+  /** The error body of a failed attempt, where it says how long to wait (Gemini). */
+  body?: string;
   /** Tokens the vendor billed for this attempt. */
   usage: { prompt: number; completion: number };
 }

@@ -5,6 +5,7 @@ import { renderJunitReport } from "../../report/junit-report.js";
 import { renderMarkdownReport } from "../../report/markdown-report.js";
 import { renderTerminalReport } from "../../report/terminal-report.js";
 import { collectThresholds, evaluateThresholds } from "../../report/thresholds-check.js";
+import { isPresetName } from "../../router/presets.js";
 import { runScenario } from "../../run/run-scenario.js";
 import { loadScenario } from "../../scenario/loader.js";
 import { parseOverride } from "../../scenario/overrides.js";
@@ -53,7 +54,10 @@ export async function runCommand(io: Io, ref: string, flags: RunFlags): Promise<
   const scenario = loadScenario(ref, {
     cwd: io.cwd,
     overrides: flags.set.map(parseOverride),
-    ...(flags.router ? { routerFile: resolve(io.cwd, flags.router) } : {}),
+    // A preset name (playbook, naive) passes through as is; a path is resolved here.
+    ...(flags.router
+      ? { routerFile: isPresetName(flags.router) ? flags.router : resolve(io.cwd, flags.router) }
+      : {}),
   });
   const thresholds = collectThresholds(scenario, flags.threshold);
   // The embedded router sends OpenAI-shaped requests; mapping them to other
