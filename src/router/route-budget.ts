@@ -7,8 +7,9 @@ interface LearnedLimit extends LimitObservation {
   observedAtMs: number;
   /** The route's send counter (requests or tokens) when it was read. */
   sentAtObservation: number;
-  /** The send sequence number of the attempt whose answer said it. */
+  /** The send sequence number of the attempt whose answer said it, and when it was sent. */
   seq: number;
+  sentAtMs: number;
   /**
    * Whether the limit was seen refilling before its reset time (a token bucket or a
    * rolling window). Until then the router assumes the least: nothing comes back
@@ -22,6 +23,7 @@ export interface SendMark {
   seq: number;
   /** Tokens sent to the route up to and including this send. */
   tokensAfter: number;
+  sentAtMs: number;
 }
 
 export interface BudgetRules {
@@ -93,12 +95,12 @@ export class RouteBudget {
   }
 
   /** Counts a send; returns where it stands among this route's sends. */
-  recordSend(tokens: number): SendMark {
+  recordSend(tokens: number, nowMs: number): SendMark {
     const seq = this.requestsSent;
     this.requestsSent += 1;
     this.tokensSent += tokens;
     this.inFlight += 1;
-    return { seq, tokensAfter: this.tokensSent };
+    return { seq, tokensAfter: this.tokensSent, sentAtMs: nowMs };
   }
 
   recordDone(nowMs: number, usage?: { prompt: number; completion: number }): void {
@@ -165,7 +167,7 @@ export class RouteBudget {
   private learn(
     previous: LearnedLimit | undefined,
     limit: LimitObservation,
-    { seq }: SendMark,
+    { seq, sentAtMs }: SendMark,
     sentAtObservation: number,
     nowMs: number,
   ): LearnedLimit {
@@ -176,10 +178,12 @@ export class RouteBudget {
       previous &&
       !refills &&
       seq > previous.seq &&
-      limit.remaining > previous.remaining &&
-      nowMs < previous.observedAtMs + previous.resetMs
+      // Both sends fell inside the window the earlier answer described...
+      sentAtMs < previous.sentAtMs + previous.resetMs &&
+      // ...yet the vendor counts fewer used than were sent in between: room came
+      // back before the stated reset, so this limit refills as it goes.
+      limit.remaining + (sentAtObservation - previous.sentAtObservation) >= previous.remaining + 1
     ) {
-      // Room came back before the stated reset: this limit refills as it goes.
       refills = true;
     }
     return {
@@ -187,6 +191,7 @@ export class RouteBudget {
       observedAtMs: nowMs,
       sentAtObservation,
       seq,
+      sentAtMs,
       refillsContinuously: refills,
     };
   }

@@ -190,7 +190,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
       blockKey: large ? `${request.class}\u0000large` : request.class,
       attempts: 0,
       lastRoute: undefined,
-      mark: { seq: -1, tokensAfter: 0 },
+      mark: { seq: -1, tokensAfter: 0, sentAtMs: 0 },
       sentAtMs: 0,
       probe: false,
       notBeforeMs: 0,
@@ -317,6 +317,14 @@ export class Router<R extends RouterRequest = RouterRequest> {
   wakeAt(nowMs: number): number | undefined {
     if (this.waiting === 0) return undefined;
     let wake = Math.min(nowMs + RECONSIDER_MS, this.nextRetryDueMs);
+    // The oldest request of each queue is the next to run out of wait budget (P9).
+    if (this.rules.P9) {
+      for (const { queue } of this.slots) {
+        const head = queue.peek();
+        if (head && head.attempts === 0)
+          wake = Math.min(wake, head.request.arrivedMs + head.lane.waitBudgetMs);
+      }
+    }
     for (const { health } of this.routes.values()) {
       if (health.cooldownUntilMs > nowMs) wake = Math.min(wake, health.cooldownUntilMs);
       if (health.openUntilMs > nowMs) wake = Math.min(wake, health.openUntilMs);
@@ -569,7 +577,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
     entry.lastRoute = route;
     entry.probe = probe;
     entry.sentAtMs = nowMs;
-    entry.mark = budget.recordSend(entry.tokenCost);
+    entry.mark = budget.recordSend(entry.tokenCost, nowMs);
     if (this.isLarge(entry)) budget.largeTokens.add(nowMs, entry.tokenCost);
     state.sends.add(nowMs, 1);
     this.classSends.get(entry.request.class)?.add(nowMs, 1);

@@ -219,3 +219,61 @@ export class RouterDriver {
     this.ends.set(id, list);
   }
 }
+
+/** A vendor's answer to one send, as of the send's time. */
+export type RouteAnswer = (send: SendRecord, request: RouterRequest) => AttemptOutcome;
+
+/**
+ * Answers by route; a route not named answers 200 with no headers. Every answer
+ * lands after `afterMs` (10 ms unless said).
+ */
+export function byRoute(
+  answers: Partial<Record<RouteId, RouteAnswer>>,
+  afterMs: number | ((send: SendRecord) => number) = 10,
+): Responder {
+  return (send, request) => ({
+    outcome: answers[send.route]?.(send, request) ?? ok(),
+    afterMs: typeof afterMs === "number" ? afterMs : afterMs(send),
+  });
+}
+
+/**
+ * A vendor limit that refills in full at each window's edge (a fixed window), and
+ * says so in OpenAI's headers: requests, or tokens when `tokens` is set.
+ */
+export function fixedWindow(options: {
+  limit: number;
+  windowMs?: number;
+  tokens?: boolean;
+}): RouteAnswer {
+  const windowMs = options.windowMs ?? 60_000;
+  let window = -1;
+  let used = 0;
+  return (send, request) => {
+    const w = Math.floor(send.t / windowMs);
+    if (w !== window) {
+      window = w;
+      used = 0;
+    }
+    const cost = options.tokens ? request.promptTokens + request.maxTokens : 1;
+    const resetMs = (w + 1) * windowMs - send.t;
+    const headers = (remaining: number) =>
+      options.tokens
+        ? tokenHeaders(options.limit, remaining, `${resetMs}ms`)
+        : budgetHeaders(options.limit, remaining, `${resetMs}ms`);
+    if (used + cost > options.limit)
+      return throttled(resetMs, headers(Math.max(0, options.limit - used)));
+    used += cost;
+    return ok(headers(options.limit - used));
+  };
+}
+
+/** `count` requests, one every `spacingMs` from `fromMs`. */
+export function every(
+  count: number,
+  spacingMs: number,
+  fromMs = 0,
+  parts: Partial<RouterRequest> = {},
+): RouterRequest[] {
+  return Array.from({ length: count }, (_, i) => request({ ...parts, at: fromMs + i * spacingMs }));
+}
