@@ -67,7 +67,7 @@ describe("P1-P6: know the limits", () => {
     const run = (P2: boolean) =>
       drive(
         { P2 },
-        (send, r) => ({
+        (_send, r) => ({
           outcome: { ...ok(), usage: { prompt: r.promptTokens, completion: 100 } },
           afterMs: 10,
         }),
