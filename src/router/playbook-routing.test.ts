@@ -3,6 +3,7 @@
  * switched off: the "on" half fails if the rule stops working.
  */
 import { describe, expect, it } from "vitest";
+import { createRng } from "../random/rng.js";
 import {
   byRoute,
   every,
@@ -25,6 +26,9 @@ const drive = (
 const done = (d: RouterDriver, ids: number[]) =>
   ids.filter((id) => d.endOf(id)?.type === "done").length;
 
+/** The run's seeded random source, as the engine passes it. */
+const seeded = () => createRng(1).next;
+
 describe("P7-P12: route by budget", () => {
   it("P7 gives each route its reserved share, not everything to the cheapest", () => {
     const run = (P7: boolean) =>
@@ -39,7 +43,7 @@ describe("P7-P12: route by budget", () => {
 
   it("P8 serves interactive before background, retries in their own queue", () => {
     const run = (P8: boolean) => {
-      const router = new Router(routerConfig({}, { P8 }));
+      const router = new Router(routerConfig({}, { P8 }), seeded());
       const bg = request({ lane: "background" });
       const live = request({ lane: "interactive" });
       router.submit(bg);

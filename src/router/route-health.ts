@@ -6,6 +6,7 @@ export type HealthState = "healthy" | "cooling" | "open" | "half-open";
 /** Smoothing of the recent and the usual latency (weights of the newest sample). */
 const RECENT_ALPHA = 0.3;
 const USUAL_ALPHA = 0.02;
+const USUAL_ALPHA_WHILE_SLOW = 0.002;
 /** Samples before the latency signal is trusted. */
 const MIN_LATENCY_SAMPLES = 5;
 
@@ -14,6 +15,8 @@ export interface HealthRules {
   signals: boolean;
   /** P17: weight moves in steps; off, it snaps between none and all. */
   steps: boolean;
+  /** P14: a route can open (no fresh sends) and is probed back; off, it never opens. */
+  breaker: boolean;
 }
 
 /**
@@ -84,8 +87,9 @@ export class RouteHealth {
       : false;
   }
 
-  /** Opens the route now; returns false if it already was open. */
+  /** Opens the route now; returns false if it already was open (or there is no breaker). */
   open(nowMs: number): boolean {
+    if (!this.rules.breaker) return false;
     const wasOpen = this.opened && nowMs < this.openUntilMs;
     this.opened = true;
     this.openUntilMs = nowMs + this.policy.openMs;
@@ -108,8 +112,11 @@ export class RouteHealth {
       this.recentLatency = latencyMs;
       this.usualLatency = latencyMs;
     } else {
+      // While the route is slow its usual latency barely moves: a slowdown that lasts
+      // must not become the new normal within a minute.
+      const usualAlpha = this.isSlow() ? USUAL_ALPHA_WHILE_SLOW : USUAL_ALPHA;
       this.recentLatency += RECENT_ALPHA * (latencyMs - this.recentLatency);
-      this.usualLatency += USUAL_ALPHA * (latencyMs - this.usualLatency);
+      this.usualLatency += usualAlpha * (latencyMs - this.usualLatency);
     }
     this.latencySamples++;
   }
@@ -135,7 +142,12 @@ export class RouteHealth {
   weight(nowMs: number): number {
     const { steps, stepMs } = this.shift;
     const top = steps.length - 1;
-    if (!this.rules.steps) return this.opened ? 0 : 1;
+    if (this.opened) {
+      // Open or half-open: only probes go, whatever the weight; the climb starts on recovery.
+      this.lastStepMs = nowMs;
+      return 0;
+    }
+    if (!this.rules.steps) return 1;
     const elapsedSteps = Math.floor((nowMs - this.lastStepMs) / stepMs);
     if (elapsedSteps > 0) {
       this.lastStepMs += elapsedSteps * stepMs;

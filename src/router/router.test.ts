@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createRng } from "../random/rng.js";
 import {
   budgetHeaders,
   failure,
@@ -13,9 +14,12 @@ import { type Decision, Router } from "./router.js";
 
 const sends = (ds: Decision[]) => ds.flatMap((d) => (d.type === "send" ? [d.route] : []));
 
+/** The run's seeded random source, as the engine passes it. */
+const seeded = () => createRng(1).next;
+
 describe("Router", () => {
   it("sends to the first route of the class while it has budget", () => {
-    const router = new Router(routerConfig());
+    const router = new Router(routerConfig(), seeded());
     router.submit(request());
     router.submit(request());
     expect(sends(router.dispatch(0))).toEqual(["a/m", "a/m"]);
@@ -38,7 +42,7 @@ describe("Router", () => {
   });
 
   it("does not retry a request the vendor rejected as bad, nor blame the route for it", () => {
-    const router = new Router(routerConfig());
+    const router = new Router(routerConfig(), seeded());
     const r = request();
     router.submit(r);
     router.dispatch(0);
@@ -51,13 +55,13 @@ describe("Router", () => {
   });
 
   it("a full lane sheds a new request at once", () => {
-    const router = new Router(routerConfig({ lanes: [{ ...INTERACTIVE, maxQueue: 1 }] }));
+    const router = new Router(routerConfig({ lanes: [{ ...INTERACTIVE, maxQueue: 1 }] }), seeded());
     router.submit(request());
     expect(router.submit(request())).toMatchObject({ type: "shed", reason: "queue-full" });
   });
 
   it("a request past its deadline ends as a deadline, retried or not", () => {
-    const router = new Router(routerConfig({ classes: { chat: ["a/m"] } }));
+    const router = new Router(routerConfig({ classes: { chat: ["a/m"] } }), seeded());
     const r = request();
     router.submit(r);
     router.dispatch(0);
@@ -67,7 +71,10 @@ describe("Router", () => {
   });
 
   it("asks to be woken while requests wait, no later than the end of a cooldown", () => {
-    const router = new Router(routerConfig({ classes: { chat: ["a/m"] }, cooldownMs: 10 }));
+    const router = new Router(
+      routerConfig({ classes: { chat: ["a/m"] }, cooldownMs: 10 }),
+      seeded(),
+    );
     expect(router.wakeAt(0)).toBeUndefined();
     const r = request();
     router.submit(r);
@@ -77,7 +84,7 @@ describe("Router", () => {
   });
 
   it("answers to attempts sent before a 429 do not refill the picture it emptied", () => {
-    const router = new Router(routerConfig({ headroom: 0.8, cooldownMs: 100 }));
+    const router = new Router(routerConfig({ headroom: 0.8, cooldownMs: 100 }), seeded());
     const early = request();
     const late = request();
     router.submit(early);
@@ -107,7 +114,7 @@ describe("Router", () => {
   });
 
   it("keeps the ledger of attempts: a quota is not retried, the route is probed later", () => {
-    const router = new Router(routerConfig());
+    const router = new Router(routerConfig(), seeded());
     const r = request();
     router.submit(r);
     router.dispatch(0);

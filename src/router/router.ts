@@ -138,7 +138,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
   constructor(
     private readonly config: RouterConfig,
     /** Uniform in [0, 1): the run's seeded generator, for retry jitter. */
-    private readonly random: () => number = Math.random,
+    private readonly random: () => number,
   ) {
     const rules = config.rules;
     this.rules = rules;
@@ -422,6 +422,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
       health: new RouteHealth(config.health, config.shift, {
         signals: rules.P13,
         steps: rules.P17,
+        breaker: rules.P14,
       }),
       sends: new RollingSum(SHARE_WINDOW_MS, 12),
       offered: 0,
@@ -483,7 +484,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
     for (let i = 0; i < count; i++) {
       const route = all[i]!;
       if (!this.usable(entry, route, i > 0, headroom, nowMs)) continue;
-      // A retry prefers a route other than the one that just failed it.
+      // A retry prefers a route other than the one that just failed it; a route
+      // stepping back up takes only its weight's share (P17), a probe always goes.
       if (route === entry.lastRoute || !this.admitByWeight(route, nowMs)) {
         fallback ??= route;
         continue;
@@ -552,6 +554,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
   /** P17: admits a share of the considerations equal to the route's weight. */
   private admitByWeight(route: RouteId, nowMs: number): boolean {
     const state = this.routes.get(route)!;
+    if (this.rules.P14 && state.health.state(nowMs) === "half-open") return true;
     const weight = state.health.weight(nowMs);
     if (weight >= 1) return true;
     if (weight !== state.gateWeight) {
