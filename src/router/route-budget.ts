@@ -147,7 +147,10 @@ export class RouteBudget {
     if (!this.rules.allLimits) return true;
     if (!this.fits(this.tokens, this.tokensSent, tokens, headroom, nowMs)) return false;
     const { concurrency, dailySpendUsd } = this.options;
-    if (concurrency !== undefined && this.inFlight >= Math.max(1, concurrency * headroom))
+    if (
+      concurrency !== undefined &&
+      this.inFlight >= Math.max(1, Math.round(concurrency * headroom))
+    )
       return false;
     if (dailySpendUsd !== undefined) {
       this.rollDay(nowMs);
