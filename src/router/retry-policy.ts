@@ -13,8 +13,10 @@ export function backoffMs(
   random: () => number,
 ): number {
   if (policy.jitter === "decorrelated") {
-    // AWS's "decorrelated jitter": uniform between the base and three times the last delay.
-    const upper = Math.min(policy.maxMs, Math.max(policy.baseMs, previousDelayMs * 3));
+    // AWS's "decorrelated jitter": uniform between the base and three times the last
+    // delay, the first counting as the base.
+    const last = Math.max(policy.baseMs, previousDelayMs);
+    const upper = Math.min(policy.maxMs, last * 3);
     return policy.baseMs + random() * (upper - policy.baseMs);
   }
   // "Full jitter": uniform between zero and the exponential step.

@@ -34,6 +34,14 @@ export interface BudgetRules {
 }
 
 const DAY_MS = 86_400_000;
+
+/** What a route is believed to have left now, beside the limits it stated. */
+export interface BudgetEstimate {
+  requests?: number;
+  requestLimit?: number;
+  tokens?: number;
+  tokenLimit?: number;
+}
 /** Large prompts' share is reckoned over a minute, the period token limits are stated in. */
 const LARGE_PROMPT_WINDOW_MS = 60_000;
 
@@ -112,9 +120,12 @@ export class RouteBudget {
   }
 
   /** Requests and tokens the route is estimated to have left now. */
-  estimate(nowMs: number): { requests?: number; tokens?: number; tokenLimit?: number } {
-    const out: { requests?: number; tokens?: number; tokenLimit?: number } = {};
-    if (this.requests) out.requests = this.available(this.requests, this.requestsSent, nowMs);
+  estimate(nowMs: number): BudgetEstimate {
+    const out: BudgetEstimate = {};
+    if (this.requests) {
+      out.requests = this.available(this.requests, this.requestsSent, nowMs);
+      out.requestLimit = this.requests.limit;
+    }
     if (this.tokens) {
       out.tokens = this.available(this.tokens, this.tokensSent, nowMs);
       out.tokenLimit = this.tokens.limit;

@@ -84,6 +84,9 @@ export interface SendRecord {
   route: RouteId;
   attempt: number;
   probe: boolean;
+  /** The route's health when the send went, and its learned budget just after. */
+  health?: string;
+  after?: { requests?: number; requestLimit?: number };
 }
 
 export interface EndRecord {
@@ -183,12 +186,22 @@ export class RouterDriver {
   private apply(decisions: Decision[]): void {
     for (const d of decisions) {
       if (d.type === "send") {
+        const state = this.router.routeState(d.route, this.now);
         const send: SendRecord = {
           t: this.now,
           id: d.request.id,
           route: d.route,
           attempt: d.attempt,
           probe: d.probe,
+          ...(state
+            ? {
+                health: state.health,
+                after: {
+                  ...(state.requests !== undefined ? { requests: state.requests } : {}),
+                  ...(state.requestLimit !== undefined ? { requestLimit: state.requestLimit } : {}),
+                },
+              }
+            : {}),
         };
         this.sends.push(send);
         // The vendor decides when the request reaches it, as a real one does.
