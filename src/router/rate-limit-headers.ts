@@ -34,40 +34,53 @@ const DEFAULT_RESET_MS = 60_000;
  */
 export function parseRateLimitHeaders(headers: Headers, nowEpochMs?: number): BudgetObservation {
   const observation: BudgetObservation = {};
-  for (const kind of ["requests", "tokens"] as const) {
-    const openAi = limitFrom(
-      headers,
-      `x-ratelimit-limit-${kind}`,
-      `x-ratelimit-remaining-${kind}`,
-      toResetMs(headers[`x-ratelimit-reset-${kind}`]),
-    );
-    if (openAi) observation[kind] = openAi;
+  for (const [field, limitName, remainingName, resetName] of OPENAI_NAMES) {
+    const learned = limitFrom(headers, limitName, remainingName, resetName, openAiResetMs);
+    if (learned) observation[field] = learned;
   }
-  const anthropic = {
-    requests: "requests",
-    tokens: "tokens",
-    inputTokens: "input-tokens",
-    outputTokens: "output-tokens",
-  } as const;
-  for (const [field, name] of Object.entries(anthropic) as [keyof typeof anthropic, string][]) {
-    const reset = headers[`anthropic-ratelimit-${name}-reset`];
-    const resetAt = reset === undefined ? Number.NaN : Date.parse(reset);
-    const resetMs =
-      Number.isNaN(resetAt) || nowEpochMs === undefined
+  for (const [field, limitName, remainingName, resetName] of ANTHROPIC_NAMES) {
+    if (observation[field] !== undefined || headers[limitName] === undefined) continue;
+    const learned = limitFrom(headers, limitName, remainingName, resetName, (reset) => {
+      const resetAt = Date.parse(reset);
+      return Number.isNaN(resetAt) || nowEpochMs === undefined
         ? undefined
         : Math.max(0, resetAt - nowEpochMs);
-    const learned = limitFrom(
-      headers,
-      `anthropic-ratelimit-${name}-limit`,
-      `anthropic-ratelimit-${name}-remaining`,
-      resetMs,
-    );
-    if (learned && observation[field] === undefined) observation[field] = learned;
+    });
+    if (learned) observation[field] = learned;
   }
   const retryAfterMs = parseRetryAfter(headers, nowEpochMs);
   if (retryAfterMs !== undefined) observation.retryAfterMs = retryAfterMs;
   return observation;
 }
+
+type LimitField = "requests" | "tokens" | "inputTokens" | "outputTokens";
+
+/** Header names, built once: [field, limit, remaining, reset]. */
+const OPENAI_NAMES = (["requests", "tokens"] as const).map(
+  (kind) =>
+    [
+      kind,
+      `x-ratelimit-limit-${kind}`,
+      `x-ratelimit-remaining-${kind}`,
+      `x-ratelimit-reset-${kind}`,
+    ] as const,
+);
+const ANTHROPIC_NAMES = (
+  [
+    ["requests", "requests"],
+    ["tokens", "tokens"],
+    ["inputTokens", "input-tokens"],
+    ["outputTokens", "output-tokens"],
+  ] as const
+).map(
+  ([field, name]) =>
+    [
+      field as LimitField,
+      `anthropic-ratelimit-${name}-limit`,
+      `anthropic-ratelimit-${name}-remaining`,
+      `anthropic-ratelimit-${name}-reset`,
+    ] as const,
+);
 
 export function parseRetryAfter(headers: Headers, nowEpochMs?: number): number | undefined {
   const ms = toNumber(headers["retry-after-ms"]);
@@ -95,11 +108,15 @@ function limitFrom(
   headers: Headers,
   limitName: string,
   remainingName: string,
-  resetMs: number | undefined,
+  resetName: string,
+  toResetMs: (text: string) => number | undefined,
 ): LimitObservation | undefined {
   const limit = toNumber(headers[limitName]);
+  if (limit === undefined || limit <= 0) return undefined;
   const remaining = toNumber(headers[remainingName]);
-  if (limit === undefined || remaining === undefined || limit <= 0) return undefined;
+  if (remaining === undefined) return undefined;
+  const reset = headers[resetName];
+  const resetMs = reset === undefined ? undefined : toResetMs(reset);
   return { limit, remaining, resetMs: resetMs ?? DEFAULT_RESET_MS };
 }
 
@@ -109,9 +126,16 @@ function toNumber(text: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-function toResetMs(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
+/**
+ * OpenAI's resets are Go durations ("6m0s"), Azure's plain seconds. Vendors repeat
+ * the same few texts, so the last ones parsed are kept.
+ */
+const resetCache = new Map<string, number | undefined>();
+function openAiResetMs(text: string): number | undefined {
+  if (resetCache.has(text)) return resetCache.get(text);
   const seconds = toNumber(text);
-  if (seconds !== undefined) return seconds * 1000;
-  return parseGoDuration(text);
+  const ms = seconds !== undefined ? seconds * 1000 : parseGoDuration(text);
+  if (resetCache.size >= 256) resetCache.clear();
+  resetCache.set(text, ms);
+  return ms;
 }

@@ -154,15 +154,17 @@ export class RouteBudget {
    * With P2, tokens, concurrency and daily spend must all have room, not only requests.
    */
   hasRoom(tokens: number, headroom: number, nowMs: number): boolean {
-    if (!this.fits(this.requests, this.requestsSent, 1, headroom, nowMs)) return false;
-    if (!this.rules.allLimits) return true;
-    if (!this.fits(this.tokens, this.tokensSent, tokens, headroom, nowMs)) return false;
     const { concurrency, dailySpendUsd } = this.options;
+    // The cheapest check first: calls in flight against the concurrency (P2).
     if (
+      this.rules.allLimits &&
       concurrency !== undefined &&
       this.inFlight >= Math.max(1, Math.round(concurrency * headroom))
     )
       return false;
+    if (!this.fits(this.requests, this.requestsSent, 1, headroom, nowMs)) return false;
+    if (!this.rules.allLimits) return true;
+    if (!this.fits(this.tokens, this.tokensSent, tokens, headroom, nowMs)) return false;
     if (dailySpendUsd !== undefined) {
       this.rollDay(nowMs);
       if (this.spentTodayUsd >= dailySpendUsd) return false;
@@ -178,36 +180,47 @@ export class RouteBudget {
     }
   }
 
+  /** Updates (or creates) the learned limit in place: no allocation per answer. */
   private learn(
-    previous: LearnedLimit | undefined,
+    learned: LearnedLimit | undefined,
     limit: LimitObservation,
     { seq, sentAtMs }: SendMark,
     sentAtObservation: number,
     nowMs: number,
   ): LearnedLimit {
+    if (!learned) {
+      return {
+        limit: limit.limit,
+        remaining: limit.remaining,
+        resetMs: limit.resetMs,
+        observedAtMs: nowMs,
+        sentAtObservation,
+        seq,
+        sentAtMs,
+        refillsContinuously: false,
+      };
+    }
     // An answer to an older send than the one already learned from says less.
-    if (previous && seq < previous.seq) return previous;
-    let refills = previous?.refillsContinuously ?? false;
+    if (seq < learned.seq) return learned;
     if (
-      previous &&
-      !refills &&
-      seq > previous.seq &&
+      !learned.refillsContinuously &&
+      seq > learned.seq &&
       // Both sends fell inside the window the earlier answer described...
-      sentAtMs < previous.sentAtMs + previous.resetMs &&
+      sentAtMs < learned.sentAtMs + learned.resetMs &&
       // ...yet the vendor counts fewer used than were sent in between: room came
       // back before the stated reset, so this limit refills as it goes.
-      limit.remaining + (sentAtObservation - previous.sentAtObservation) >= previous.remaining + 1
+      limit.remaining + (sentAtObservation - learned.sentAtObservation) >= learned.remaining + 1
     ) {
-      refills = true;
+      learned.refillsContinuously = true;
     }
-    return {
-      ...limit,
-      observedAtMs: nowMs,
-      sentAtObservation,
-      seq,
-      sentAtMs,
-      refillsContinuously: refills,
-    };
+    learned.limit = limit.limit;
+    learned.remaining = limit.remaining;
+    learned.resetMs = limit.resetMs;
+    learned.observedAtMs = nowMs;
+    learned.sentAtObservation = sentAtObservation;
+    learned.seq = seq;
+    learned.sentAtMs = sentAtMs;
+    return learned;
   }
 
   private available(learned: LearnedLimit, sent: number, nowMs: number): number {

@@ -98,6 +98,17 @@ interface RouteState {
   gateWeight: number;
 }
 
+/** A class's routes in order of preference, with their states side by side (no lookups). */
+interface ClassRoutes {
+  ids: RouteId[];
+  states: RouteState[];
+  /** Reserved shares (P7), 0 where none. */
+  shares: number[];
+  anyShare: boolean;
+  /** Sends in the last minute, for reserved shares (P7). */
+  sends: RollingSum;
+}
+
 /** Counters for reports: what the router did, beyond the ledger. */
 export interface RouterStats {
   retries: number;
@@ -122,7 +133,7 @@ const SHARE_WINDOW_MS = 60_000;
 export class Router<R extends RouterRequest = RouterRequest> {
   private readonly rules: RuleSwitches;
   private readonly routes = new Map<RouteId, RouteState>();
-  private readonly classSends = new Map<string, RollingSum>();
+  private readonly classes = new Map<string, ClassRoutes>();
   private readonly slots: Slot<R>[] = [];
   private readonly slotByLane = new Map<string, Slot<R>>();
   private readonly retrySlot: Slot<R>;
@@ -160,13 +171,20 @@ export class Router<R extends RouterRequest = RouterRequest> {
 
     let shared: RouteState | undefined;
     for (const [cls, routes] of Object.entries(config.classes)) {
-      this.classSends.set(cls, new RollingSum(SHARE_WINDOW_MS, 12));
       for (const route of routes) {
         if (this.routes.has(route)) continue;
         // Without P1, every route shares one budget and one health: one global counter.
         if (!rules.P1 && !shared) shared = this.newRouteState();
         this.routes.set(route, shared ?? this.newRouteState(route));
       }
+      const shares = routes.map((r) => config.routes[r]?.share ?? 0);
+      this.classes.set(cls, {
+        ids: routes,
+        states: routes.map((r) => this.routes.get(r)!),
+        shares,
+        anyShare: shares.some((x) => x > 0),
+        sends: new RollingSum(SHARE_WINDOW_MS, 12),
+      });
     }
     this.retryBudget = new RetryBudget(config.retry);
     this.tenants = new TenantQuotas(config.tenants);
@@ -468,31 +486,33 @@ export class Router<R extends RouterRequest = RouterRequest> {
   }
 
   private pickRoute(entry: Entry<R>, nowMs: number): RouteId | undefined {
-    const all = this.config.classes[entry.request.class] ?? [];
+    const cls = this.classes.get(entry.request.class);
+    if (!cls) return undefined;
     // Without P12, a request stays with the first vendor of its class.
-    const count = this.rules.P12 ? all.length : Math.min(1, all.length);
+    const count = this.rules.P12 ? cls.ids.length : Math.min(1, cls.ids.length);
     const headroom = this.headroomFor(entry.lane);
     const large = this.isLarge(entry);
 
-    if (this.rules.P7 && entry.attempts === 0) {
-      const reserved = this.belowReservedShare(entry, all, count, headroom, nowMs);
+    if (this.rules.P7 && cls.anyShare && entry.attempts === 0) {
+      const reserved = this.belowReservedShare(entry, cls, count, headroom, nowMs);
       if (reserved) return reserved;
     }
     let fallback: RouteId | undefined;
     let best: RouteId | undefined;
     let bestRoom = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < count; i++) {
-      const route = all[i]!;
-      if (!this.usable(entry, route, i > 0, headroom, nowMs)) continue;
+      const route = cls.ids[i]!;
+      const state = cls.states[i]!;
+      if (!this.usable(entry, route, state, i > 0, headroom, nowMs)) continue;
       // A retry prefers a route other than the one that just failed it; a route
       // stepping back up takes only its weight's share (P17), a probe always goes.
-      if (route === entry.lastRoute || !this.admitByWeight(route, nowMs)) {
+      if (route === entry.lastRoute || !this.admitByWeight(state, nowMs)) {
         fallback ??= route;
         continue;
       }
       if (!large) return route;
       // P10: a large prompt goes where the most tokens are left.
-      const room = this.routes.get(route)!.budget.tokenRoom(headroom, nowMs);
+      const room = state.budget.tokenRoom(headroom, nowMs);
       if (room > bestRoom) {
         best = route;
         bestRoom = room;
@@ -504,18 +524,18 @@ export class Router<R extends RouterRequest = RouterRequest> {
   /** P7: the first route that has carried less than its reserved share of its class. */
   private belowReservedShare(
     entry: Entry<R>,
-    routes: readonly RouteId[],
+    cls: ClassRoutes,
     count: number,
     headroom: number,
     nowMs: number,
   ): RouteId | undefined {
-    const classSent = this.classSends.get(entry.request.class)!.sum(nowMs);
+    const classSent = cls.sends.sum(nowMs);
     for (let i = 0; i < count; i++) {
-      const route = routes[i]!;
-      const share = this.config.routes[route]?.share;
-      if (share === undefined || share <= 0) continue;
-      if (this.routes.get(route)!.sends.sum(nowMs) >= share * (classSent + 1)) continue;
-      if (this.usable(entry, route, i > 0, headroom, nowMs)) return route;
+      const share = cls.shares[i]!;
+      if (share <= 0) continue;
+      const state = cls.states[i]!;
+      if (state.sends.sum(nowMs) >= share * (classSent + 1)) continue;
+      if (this.usable(entry, cls.ids[i]!, state, i > 0, headroom, nowMs)) return cls.ids[i];
     }
     return undefined;
   }
@@ -524,11 +544,11 @@ export class Router<R extends RouterRequest = RouterRequest> {
   private usable(
     entry: Entry<R>,
     route: RouteId,
+    { budget, health }: RouteState,
     reroute: boolean,
     headroom: number,
     nowMs: number,
   ): boolean {
-    const { budget, health } = this.routes.get(route)!;
     // P14: no sends to a route cooling down or open, only probes when half-open.
     if (this.rules.P14 && !health.acceptsSend(nowMs)) return false;
     // P18: a retry honours the Retry-After of the route that asked for it.
@@ -552,8 +572,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
   }
 
   /** P17: admits a share of the considerations equal to the route's weight. */
-  private admitByWeight(route: RouteId, nowMs: number): boolean {
-    const state = this.routes.get(route)!;
+  private admitByWeight(state: RouteState, nowMs: number): boolean {
     if (this.rules.P14 && state.health.state(nowMs) === "half-open") return true;
     const weight = state.health.weight(nowMs);
     if (weight >= 1) return true;
@@ -583,7 +602,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
     entry.mark = budget.recordSend(entry.tokenCost, nowMs);
     if (this.isLarge(entry)) budget.largeTokens.add(nowMs, entry.tokenCost);
     state.sends.add(nowMs, 1);
-    this.classSends.get(entry.request.class)?.add(nowMs, 1);
+    this.classes.get(entry.request.class)?.sends.add(nowMs, 1);
     this.attempts.set(entry.request.id, entry);
     return { type: "send", request: entry.request, route, attempt: entry.attempts, probe };
   }
