@@ -146,6 +146,37 @@ describe("gw-chaos run --mode sim (in-process)", () => {
     expect(code).toBe(1);
     expect(out).toMatch(/✘ FAIL {2}interactive\.latency\.p95<1/);
   });
+
+  it("runs the same drill under the naive preset, and the difference shows", async () => {
+    const run = async (router: string) => {
+      const { code, out } = await cli([
+        "run",
+        "lunch-rush",
+        "--mode",
+        "sim",
+        "--json",
+        "--out",
+        tmp(),
+        "--router",
+        router,
+      ]);
+      return { code, report: JSON.parse(out) as JsonReport };
+    };
+    const playbook = await run("playbook");
+    const naive = await run("naive");
+    expect(playbook.code).toBe(0);
+    expect(playbook.report.router.rulesOff).toEqual([]);
+    // Naive: one vendor, no cooldown, one shared retry delay; the lunch rush breaks it.
+    expect(naive.code).toBe(1);
+    expect(naive.report.router.rulesOff).toHaveLength(19);
+    const share = (r: JsonReport, vendor: string) =>
+      r.routes.find((x) => x.vendor === vendor)!.share;
+    expect(share(naive.report, "vendor-b")).toBe(0);
+    expect(share(playbook.report, "vendor-b")).toBeGreaterThan(0.1);
+    const throttled = (r: JsonReport) => r.routes.reduce((n, x) => n + (x.status["429"] ?? 0), 0);
+    expect(throttled(naive.report)).toBeGreaterThan(10 * throttled(playbook.report));
+    expect(naive.report.ledger.balanced && playbook.report.ledger.balanced).toBe(true);
+  });
 });
 
 describe("gw-chaos run --mode live (real loopback)", () => {

@@ -1,6 +1,7 @@
 import type { LedgerTotals } from "../metrics/ledger.js";
 import type { SeriesRow } from "../metrics/recorder.js";
 import type { Summary } from "../metrics/histogram.js";
+import type { RouterSummary } from "../router/router.js";
 import type { HarnessHealth } from "../run/harness-health.js";
 import type { RunResult } from "../run/run-scenario.js";
 
@@ -67,6 +68,8 @@ export interface JsonReport {
   thresholds: ThresholdResult[];
   series: SeriesRow[];
   findings: { id: string; rule: string; ok: boolean; value: number | null; summary: string }[];
+  /** What the embedded router did (absent when a gateway was under test). */
+  router: RouterSummary;
   harness: HarnessHealth;
 }
 
@@ -137,6 +140,7 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
     thresholds: [],
     series: recorder.series,
     findings: [],
+    router: result.router,
     harness: result.harness,
   };
 }

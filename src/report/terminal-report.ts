@@ -1,4 +1,5 @@
-import { Chalk } from "chalk";
+import { Chalk, type ChalkInstance } from "chalk";
+import { RULE_IDS } from "../router/types.js";
 import Table from "cli-table3";
 import { formatDuration } from "../scenario/duration.js";
 import type { JsonReport } from "./json-report.js";
@@ -114,6 +115,8 @@ export function renderTerminalReport(report: JsonReport, options: TerminalOption
     out.push("");
   }
 
+  out.push(routerLine(report, c), "");
+
   const l = report.ledger;
   const parts = [`ok ${n(l.ok)}`];
   for (const [reason, count] of Object.entries(l.failed))
@@ -182,4 +185,27 @@ function compact(value: number): string {
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+/** One line on what the router did: the rules it ran with, retries, probes, openings. */
+function routerLine(report: JsonReport, c: ChalkInstance): string {
+  const r = report.router;
+  const rules =
+    r.rulesOff.length === 0
+      ? "every playbook rule on"
+      : r.rulesOff.length >= RULE_IDS.length
+        ? c.yellow("naive (every playbook rule off)")
+        : c.yellow(`rules off: ${r.rulesOff.join(" ")}`);
+  const opened = Object.entries(r.openings)
+    .filter(([, times]) => times > 0)
+    .map(([route, times]) => `${route} x${times}`);
+  const parts = [
+    rules,
+    `retries ${n(r.retries)}` +
+      (r.retriesDenied ? ` (${n(r.retriesDenied)} denied by budget)` : ""),
+    `probes ${n(r.probes)}`,
+    opened.length > 0 ? `opened ${opened.join(", ")}` : "no route opened",
+  ];
+  if (r.abandoned) parts.push(`in-flight calls cut ${n(r.abandoned)}`);
+  return `${c.bold("Router")}  ${parts.join(" · ")}`;
 }

@@ -117,6 +117,14 @@ export interface RouterStats {
   probes: number;
 }
 
+/** What the router did in a run, for the report. */
+export interface RouterSummary extends RouterStats {
+  /** Playbook rules switched off (none under the playbook preset). */
+  rulesOff: string[];
+  /** How often each route was opened (no fresh sends until probed back, P14). */
+  openings: Record<string, number>;
+}
+
 /** How often the router asks to be woken while requests wait for room. */
 const RECONSIDER_MS = 100;
 const SHARE_WINDOW_MS = 60_000;
@@ -387,6 +395,16 @@ export class Router<R extends RouterRequest = RouterRequest> {
       inFlight: budget.inFlight,
       spentUsd: budget.spentToday,
       ...budget.estimate(nowMs),
+    };
+  }
+
+  summary(): RouterSummary {
+    const openings: Record<string, number> = {};
+    for (const [route, { health }] of this.routes) openings[route] = health.openings;
+    return {
+      ...this.stats,
+      rulesOff: Object.entries(this.rules).flatMap(([id, on]) => (on ? [] : [id])),
+      openings,
     };
   }
 

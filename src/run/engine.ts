@@ -1,7 +1,7 @@
 import type { Cancel, Scheduler } from "../clock/clock.js";
 import type { Recorder } from "../metrics/recorder.js";
 import type { ErrorCategory } from "../router/error-category.js";
-import { type Decision, Router, type RouterRequest } from "../router/router.js";
+import { type Decision, Router, type RouterRequest, type RouterSummary } from "../router/router.js";
 import { type LaneConfig, type RouteId, type RouterConfig, splitRouteId } from "../router/types.js";
 import type { PlannedRequest } from "../traffic/types.js";
 import { type AttemptResult, NO_USAGE, type Upstream } from "../upstream/upstream.js";
@@ -37,6 +37,7 @@ export interface EngineOptions {
 
 export interface EngineResult {
   endedMs: number;
+  router: RouterSummary;
   /** True when the run was stopped before its plan was done. */
   partial: boolean;
 }
@@ -306,6 +307,6 @@ export class Engine {
     if (this.stopped) {
       this.o.recorder.closeSecond(Math.ceil(now / 1000), (lane) => this.router.queueDepth(lane));
     }
-    this.resolveDone({ endedMs: now, partial: this.stopped });
+    this.resolveDone({ endedMs: now, partial: this.stopped, router: this.router.summary() });
   }
 }

@@ -10,6 +10,7 @@ import { HttpUpstream } from "../upstream/http-upstream.js";
 import { SimUpstream } from "../upstream/sim-upstream.js";
 import type { Upstream } from "../upstream/upstream.js";
 import { VendorModel } from "../vendor/vendor-model.js";
+import type { RouterSummary } from "../router/router.js";
 import { Engine, type SecondSnapshot } from "./engine.js";
 import { type HarnessHealth, HarnessMonitor, simHarnessHealth } from "./harness-health.js";
 import { type MockFleet, startMockFleet } from "./mock-fleet.js";
@@ -37,6 +38,8 @@ export interface RunResult {
   recorder: Recorder;
   routes: RouteInfo[];
   harness: HarnessHealth;
+  /** What the router did: retries, denials, probes, openings, rules switched off. */
+  router: RouterSummary;
 }
 
 /** Scenario ms given to in-flight calls to finish after a stop. */
