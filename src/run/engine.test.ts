@@ -4,6 +4,7 @@ import { VirtualScheduler } from "../clock/virtual-scheduler.js";
 import { Recorder } from "../metrics/recorder.js";
 import { createRng } from "../random/rng.js";
 import { parseRetryAfter } from "../router/rate-limit-headers.js";
+import { RULE_IDS } from "../router/types.js";
 import type { ResolvedScenario } from "../scenario/loader.js";
 import { testModel, testVendor } from "../test-support/test-specs.js";
 import { testScenario } from "../test-support/test-scenario.js";
@@ -129,7 +130,7 @@ describe("Engine on the virtual clock", () => {
     expect(log.filter((e) => e.type === "send")).toHaveLength(30);
   });
 
-  it("property: whatever the limits, rates and timeouts, the ledger balances and the run ends", async () => {
+  it("property: whatever the limits, rates, timeouts and rules, the ledger balances and the run ends", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.record({
@@ -141,6 +142,8 @@ describe("Engine on the virtual clock", () => {
           maxAttempts: fc.integer({ min: 1, max: 4 }),
           ttftMs: fc.integer({ min: 1, max: 5000 }),
           seed: fc.nat(),
+          // Any mix of the playbook's rules switched off.
+          rulesOff: fc.subarray([...RULE_IDS]),
         }),
         async (p) => {
           const scenario = testScenario({
@@ -160,6 +163,7 @@ describe("Engine on the virtual clock", () => {
           });
           scenario.traffic = scenario.traffic.map((a) => ({ ...a, rate: p.rate, untilMs: 20_000 }));
           scenario.router.retry.maxAttempts = p.maxAttempts;
+          for (const id of p.rulesOff) scenario.router.rules[id] = false;
           scenario.router.lanes[0] = {
             ...scenario.router.lanes[0]!,
             timeoutMs: p.timeoutMs,
