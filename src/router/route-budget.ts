@@ -16,6 +16,8 @@ interface LearnedLimit extends LimitObservation {
    * before the stated reset, as with a fixed window (P3).
    */
   refillsContinuously: boolean;
+  /** Emptied by a 429: refilled steadily from zero until the vendor's next word. */
+  emptiedByThrottle: boolean;
 }
 
 /** Where one send stands among its route's sends. */
@@ -94,8 +96,9 @@ export class RouteBudget {
       learned.remaining = 0;
       learned.observedAtMs = nowMs;
       learned.sentAtObservation = learned === this.requests ? this.requestsSent : this.tokensSent;
-      // What refills a slice-enforced limit is its window, not the per-minute reset.
-      learned.refillsContinuously = true;
+      // What refills a slice-enforced limit is its window, not the per-minute reset:
+      // assume a steady refill until an answer says more.
+      learned.emptiedByThrottle = true;
     }
     // Answers to attempts sent before now speak of an older state: they must not
     // refill the picture the 429 just emptied.
@@ -198,12 +201,15 @@ export class RouteBudget {
         seq,
         sentAtMs,
         refillsContinuously: false,
+        emptiedByThrottle: false,
       };
     }
     // An answer to an older send than the one already learned from says less.
     if (seq < learned.seq) return learned;
     if (
       !learned.refillsContinuously &&
+      // The picture a 429 emptied is the router's guess, not the vendor's count.
+      !learned.emptiedByThrottle &&
       seq > learned.seq &&
       // Both sends fell inside the window the earlier answer described...
       sentAtMs < learned.sentAtMs + learned.resetMs &&
@@ -220,6 +226,7 @@ export class RouteBudget {
     learned.sentAtObservation = sentAtObservation;
     learned.seq = seq;
     learned.sentAtMs = sentAtMs;
+    learned.emptiedByThrottle = false;
     return learned;
   }
 
@@ -228,7 +235,7 @@ export class RouteBudget {
     const elapsed = nowMs - observedAtMs;
     let refilled: number;
     if (resetMs <= 0 || elapsed >= resetMs) refilled = limit;
-    else if (learned.refillsContinuously || !this.rules.learnShape)
+    else if (learned.refillsContinuously || learned.emptiedByThrottle || !this.rules.learnShape)
       refilled = remaining + ((limit - remaining) * elapsed) / resetMs;
     else refilled = remaining;
     return Math.min(limit, refilled) - (sent - sentAtObservation);

@@ -266,7 +266,9 @@ export class Router<R extends RouterRequest = RouterRequest> {
         const route =
           paused.has(lane.name) || blocked.has(key) ? undefined : this.pickRoute(entry, nowMs);
         if (route === undefined) {
-          if (!paused.has(lane.name)) blocked.add(key);
+          // A retry kept off one route by its Retry-After says nothing of the others.
+          const avoiding = entry.avoidRoute !== undefined && nowMs < entry.avoidUntilMs;
+          if (!paused.has(lane.name) && !avoiding) blocked.add(key);
           kept.push(entry);
           // Everything behind is younger, of the same lane, and blocked too.
           if (!slot.mixed && !slot.retries && blocked.size >= slot.presentKeys) break;
@@ -307,8 +309,9 @@ export class Router<R extends RouterRequest = RouterRequest> {
     const retryAfterMs = observation.retryAfterMs;
     const coolFor = Math.max(retryAfterMs ?? 0, this.config.cooldownMs);
     if (!this.rules.P5) {
-      // Every error alike: the vendor is treated as down, whatever it said.
-      opened = health.open(nowMs) || opened;
+      // Every failure alike: the vendor is treated as down, whatever it said
+      // (a request the vendor rejected as bad says nothing of the vendor).
+      if (category !== "bad-request") opened = health.open(nowMs) || opened;
     } else if (category === "throttled") {
       // A 429 means slow down: wait as long as Retry-After asks, at least the cooldown.
       health.coolDown(nowMs + coolFor);

@@ -1,20 +1,53 @@
+import { StringDecoder } from "node:string_decoder";
+import type { Usage } from "./upstream.js";
+
 /**
- * Reads an OpenAI-style server-sent event stream as it arrives: notes the first
- * content token, the usage chunk, an error event and the closing [DONE]. Only
- * events that can carry those are parsed as JSON. Accepts what the SSE spec
- * allows: CRLF or LF line ends, "data:" with or without a space, comment lines.
+ * What the upstream needs to know of a streamed answer as it arrives, whatever
+ * the vendor's framing: when the first token came, the usage the vendor stated,
+ * whether its own end marker arrived, and whether it sent an error after the 200.
  */
-export class OpenAiSseReader {
+export interface StreamReader {
+  /** Feeds what arrived; true when it carried the first content token. */
+  push(chunk: string | Uint8Array): boolean;
+  /** Tokens billed, once the vendor stated them at the end. */
+  readonly usage: Usage | undefined;
+  /** Input tokens stated before the end (Anthropic's message_start), if any. */
+  readonly promptTokens: number | undefined;
+  /** Frames that carried content: the tokens received, when no usage says. */
+  readonly contentFrames: number;
+  readonly sawContent: boolean;
+  /** The vendor's error event arrived after the 200. */
+  readonly sawError: boolean;
+  /** The vendor's own end of the stream arrived. */
+  readonly complete: boolean;
+}
+
+/** A text value that is not empty: `"text":"x…"` (an escaped quote still counts). */
+const TEXT_PIECE = /"text":"[^"]/;
+
+/**
+ * Server-sent events as they arrive: events split on blank lines, their `event:`
+ * name and `data:` lines joined, handed to the format's reader. Accepts what the
+ * SSE spec allows: CRLF or LF line ends, "data:" with or without a space, comment
+ * lines. Bytes are decoded as UTF-8 even when a character is split across reads.
+ */
+export abstract class SseReader implements StreamReader {
   private buffer = "";
+  private decoder: StringDecoder | undefined;
   sawContent = false;
-  sawDone = false;
   sawError = false;
-  usage: { prompt: number; completion: number } | undefined;
-  /** Frames that carried content: the tokens received, when no usage chunk says. */
+  complete = false;
+  usage: Usage | undefined;
+  promptTokens: number | undefined;
   contentFrames = 0;
 
-  /** Feeds text; returns true when this text carried the first content token. */
-  push(text: string): boolean {
+  push(chunk: string | Uint8Array): boolean {
+    let text: string;
+    if (typeof chunk === "string") text = chunk;
+    else {
+      this.decoder ??= new StringDecoder("utf8");
+      text = this.decoder.write(chunk as Buffer);
+    }
     this.buffer += text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
     let firstContent = false;
     for (let end = this.buffer.indexOf("\n\n"); end !== -1; end = this.buffer.indexOf("\n\n")) {
@@ -25,20 +58,46 @@ export class OpenAiSseReader {
     return firstContent;
   }
 
-  /** One event: its data lines joined; other fields and comments are skipped. */
+  /** One event: its name and its data lines joined; other fields and comments are skipped. */
   private event(event: string): boolean {
     let data: string | undefined;
+    let name: string | undefined;
     for (const line of event.split("\n")) {
-      if (!line.startsWith("data:")) continue;
-      const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
-      data = data === undefined ? value : `${data}\n${value}`;
+      if (line.startsWith("data:")) {
+        const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+        data = data === undefined ? value : `${data}\n${value}`;
+      } else if (line.startsWith("event:")) {
+        name = (line.charCodeAt(6) === 32 ? line.slice(7) : line.slice(6)).trim();
+      }
     }
-    return data === undefined ? false : this.data(data);
+    return data === undefined ? false : this.data(data, name);
   }
 
-  private data(data: string): boolean {
+  /** One event's data; returns true when it carried the first content token. */
+  protected abstract data(data: string, event: string | undefined): boolean;
+
+  /** Counts a frame of content; true for the first one. */
+  protected content(): boolean {
+    this.contentFrames++;
+    if (this.sawContent) return false;
+    this.sawContent = true;
+    return true;
+  }
+}
+
+/**
+ * OpenAI's (and Azure's) chat completion stream: only `data:` frames, a usage
+ * chunk when asked for, an error object after a 200, `data: [DONE]` at the end.
+ * Only frames that can carry usage are parsed as JSON.
+ */
+export class OpenAiSseReader extends SseReader {
+  get sawDone(): boolean {
+    return this.complete;
+  }
+
+  protected data(data: string): boolean {
     if (data === "[DONE]") {
-      this.sawDone = true;
+      this.complete = true;
       return false;
     }
     if (data.includes('"error"')) {
@@ -53,9 +112,80 @@ export class OpenAiSseReader {
     }
     // The first delta may carry an empty content string beside the role: not a token yet.
     if (!/"content":"[^"]/.test(data)) return false;
-    this.contentFrames++;
-    if (this.sawContent) return false;
-    this.sawContent = true;
-    return true;
+    return this.content();
+  }
+}
+
+/**
+ * Anthropic's Messages stream: message_start (input tokens), text deltas,
+ * message_delta (output tokens so far, cumulative), message_stop at the end; an
+ * `error` event after the 200. Pings and block starts and stops say nothing here.
+ */
+export class AnthropicSseReader extends SseReader {
+  protected data(data: string, event: string | undefined): boolean {
+    const type = event ?? /"type":"([^"]+)"/.exec(data)?.[1];
+    switch (type) {
+      case "content_block_delta":
+        return data.includes('"text_delta"') && TEXT_PIECE.test(data) ? this.content() : false;
+      case "message_start": {
+        const usage = (JSON.parse(data) as { message?: { usage?: { input_tokens?: number } } })
+          .message?.usage;
+        if (typeof usage?.input_tokens === "number") this.promptTokens = usage.input_tokens;
+        return false;
+      }
+      case "message_delta": {
+        const usage = (
+          JSON.parse(data) as { usage?: { input_tokens?: number; output_tokens?: number } }
+        ).usage;
+        if (typeof usage?.output_tokens === "number") {
+          this.usage = {
+            prompt: usage.input_tokens ?? this.promptTokens ?? 0,
+            completion: usage.output_tokens,
+          };
+        }
+        return false;
+      }
+      case "message_stop":
+        this.complete = true;
+        return false;
+      case "error":
+        this.sawError = true;
+        return false;
+      default:
+        return false;
+    }
+  }
+}
+
+/**
+ * Gemini's `?alt=sse` stream: every frame a whole GenerateContentResponse with the
+ * next piece of text; the last one carries finishReason and usageMetadata. No end
+ * marker, so a finishReason is the end; an error after the 200 is a frame whose
+ * top-level key is `error`.
+ */
+export class GeminiSseReader extends SseReader {
+  protected data(data: string): boolean {
+    if (/^\s*\{\s*"error"\s*:/.test(data)) {
+      this.sawError = true;
+      return false;
+    }
+    if (data.includes('"finishReason"') || data.includes('"usageMetadata"')) {
+      const frame = JSON.parse(data) as {
+        candidates?: { finishReason?: string }[];
+        usageMetadata?: { promptTokenCount?: number; candidatesTokenCount?: number };
+      };
+      const usage = frame.usageMetadata;
+      if (typeof usage?.promptTokenCount === "number") this.promptTokens = usage.promptTokenCount;
+      if (frame.candidates?.some((c) => c.finishReason !== undefined)) {
+        this.complete = true;
+        if (usage) {
+          this.usage = {
+            prompt: usage.promptTokenCount ?? 0,
+            completion: usage.candidatesTokenCount ?? 0,
+          };
+        }
+      }
+    }
+    return TEXT_PIECE.test(data) ? this.content() : false;
   }
 }

@@ -26,7 +26,13 @@ export interface AttemptResult {
   /** The error body of a failed attempt, where it says how long to wait (Gemini). */
   body?: string;
   /** Tokens the vendor billed for this attempt. */
-  usage: { prompt: number; completion: number };
+  usage: Usage;
+}
+
+/** Tokens of one attempt: the prompt read and the completion generated. */
+export interface Usage {
+  prompt: number;
+  completion: number;
 }
 
 /**
