@@ -1,5 +1,5 @@
-import { InputError } from "../scenario/input-error.js";
 import { RunError } from "../run/run-error.js";
+import { InputError } from "../scenario/input-error.js";
 import { ExitCode } from "./exit-codes.js";
 import type { Io } from "./io.js";
 

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { PACKAGE_ROOT } from "../scenario/registry.js";
+import type { MockFlags } from "./commands/mock.js";
 import { reportError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
-import type { MockFlags } from "./commands/mock.js";
 import type { Io } from "./io.js";
 
 export function toolVersion(): string {

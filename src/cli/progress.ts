@@ -1,5 +1,5 @@
-import { formatDuration } from "../scenario/duration.js";
 import type { SecondSnapshot } from "../run/engine.js";
+import { formatDuration } from "../scenario/duration.js";
 import type { Io } from "./io.js";
 
 /** How often, in wall ms, the progress line is redrawn on a terminal and printed elsewhere. */

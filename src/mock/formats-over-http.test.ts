@@ -1,6 +1,6 @@
+import { join } from "node:path";
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MockFleet, startMockFleet } from "../run/mock-fleet.js";
 import { loadProfile, toVendorSpec } from "../scenario/loader.js";

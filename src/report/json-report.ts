@@ -1,6 +1,6 @@
+import type { Summary } from "../metrics/histogram.js";
 import type { LedgerTotals } from "../metrics/ledger.js";
 import type { SeriesRow } from "../metrics/recorder.js";
-import type { Summary } from "../metrics/histogram.js";
 import type { RouterSummary } from "../router/router.js";
 import type { HarnessHealth } from "../run/harness-health.js";
 import type { RunResult } from "../run/run-scenario.js";

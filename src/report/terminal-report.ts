@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from "chalk";
-import { RULE_IDS } from "../router/types.js";
 import Table from "cli-table3";
+import { RULE_IDS } from "../router/types.js";
 import { formatDuration } from "../scenario/duration.js";
 import type { JsonReport } from "./json-report.js";
 

@@ -6,23 +6,16 @@ import { describe, expect, it } from "vitest";
 import {
   budgetHeaders,
   byRoute,
+  drive,
   every,
   failure,
   ok,
-  RouterDriver,
+  type RouterDriver,
   request,
-  routerConfig,
   type SendRecord,
   throttled,
   timedOut,
 } from "../test-support/router-driver.js";
-import type { RouterConfig, RuleId } from "./types.js";
-
-const drive = (
-  rules: Partial<Record<RuleId, boolean>>,
-  responder: ConstructorParameters<typeof RouterDriver>[1],
-  parts: Partial<RouterConfig> = {},
-) => new RouterDriver(routerConfig(parts, rules), responder);
 
 const freshTo = (d: RouterDriver, route: string, from: number, until = Number.POSITIVE_INFINITY) =>
   d.sends.filter((s) => s.route === route && s.attempt === 1 && s.t >= from && s.t < until).length;

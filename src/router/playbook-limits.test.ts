@@ -7,22 +7,15 @@ import { describe, expect, it } from "vitest";
 import {
   budgetHeaders,
   byRoute,
+  drive,
   every,
   fixedWindow,
   ok,
   quota,
-  RouterDriver,
+  type RouterDriver,
   request,
-  routerConfig,
   throttled,
 } from "../test-support/router-driver.js";
-import type { RouterConfig, RuleId } from "./types.js";
-
-const drive = (
-  rules: Partial<Record<RuleId, boolean>>,
-  responder: ConstructorParameters<typeof RouterDriver>[1],
-  parts: Partial<RouterConfig> = {},
-) => new RouterDriver(routerConfig(parts, rules), responder);
 
 const count429 = (d: RouterDriver, route: string) =>
   d.verdicts.filter(

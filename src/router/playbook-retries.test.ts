@@ -5,29 +5,28 @@
 import { describe, expect, it } from "vitest";
 import {
   byRoute,
+  drive as driveRouter,
   every,
   failure,
   fixedWindow,
   ok,
-  RouterDriver,
+  type Responder,
   request,
-  routerConfig,
   throttled,
 } from "../test-support/router-driver.js";
 import type { RouterConfig, RuleId } from "./types.js";
 
+/** These tests are about retries: routes are kept from opening on the error spikes. */
 const drive = (
   rules: Partial<Record<RuleId, boolean>>,
-  responder: ConstructorParameters<typeof RouterDriver>[1],
+  responder: Responder,
   parts: Partial<RouterConfig> = {},
   tune: (config: RouterConfig) => void = () => {},
-) => {
-  const config = routerConfig(parts, rules);
-  tune(config);
-  // These tests are about retries: keep routes from opening on the error spikes.
-  config.health.errorSpike = 1_000_000;
-  return new RouterDriver(config, responder);
-};
+) =>
+  driveRouter(rules, responder, parts, (config) => {
+    tune(config);
+    config.health.errorSpike = 1_000_000;
+  });
 
 const alwaysFails = byRoute({
   "a/m": () => failure(500),

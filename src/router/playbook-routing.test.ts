@@ -6,22 +6,16 @@ import { describe, expect, it } from "vitest";
 import { createRng } from "../random/rng.js";
 import {
   byRoute,
+  drive,
   every,
   failure,
   fixedWindow,
-  RouterDriver,
+  type RouterDriver,
   request,
   routerConfig,
   throttled,
 } from "../test-support/router-driver.js";
 import { Router } from "./router.js";
-import type { RouterConfig, RuleId } from "./types.js";
-
-const drive = (
-  rules: Partial<Record<RuleId, boolean>>,
-  responder: ConstructorParameters<typeof RouterDriver>[1],
-  parts: Partial<RouterConfig> = {},
-) => new RouterDriver(routerConfig(parts, rules), responder);
 
 const done = (d: RouterDriver, ids: number[]) =>
   ids.filter((id) => d.endOf(id)?.type === "done").length;

@@ -1,4 +1,4 @@
-import { RULE_IDS, type RouterConfig, type RuleId, type RuleSwitches } from "./types.js";
+import { type RouterConfig, RULE_IDS, type RuleId, type RuleSwitches } from "./types.js";
 
 /**
  * The two built-in router presets. `playbook` has every rule on and is the default;

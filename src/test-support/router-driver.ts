@@ -38,6 +38,21 @@ export function routerConfig(
   return config;
 }
 
+/**
+ * A driver over routerConfig(parts, rules): the same traffic can be run with a rule
+ * on and switched off. `tune` adjusts the config further before the router is built.
+ */
+export function drive(
+  rules: Partial<Record<RuleId, boolean>>,
+  responder: Responder,
+  parts: Partial<RouterConfig> = {},
+  tune: (config: RouterConfig) => void = () => {},
+): RouterDriver {
+  const config = routerConfig(parts, rules);
+  tune(config);
+  return new RouterDriver(config, responder);
+}
+
 let nextId = 0;
 export function request(parts: Partial<RouterRequest> & { at?: number } = {}): RouterRequest {
   const { at = 0, ...rest } = parts;

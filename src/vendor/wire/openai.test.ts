@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createRng } from "../../random/rng.js";
 import { testVendor } from "../../test-support/test-specs.js";
+import { wireConformance } from "../../test-support/wire-conformance.js";
 import { VendorModel } from "../vendor-model.js";
 import { openAiFormat as openai } from "./openai.js";
-import { wireConformance } from "../../test-support/wire-conformance.js";
 import type { WireRequest } from "./wire-format.js";
 
 const completion = {
