@@ -145,7 +145,7 @@ export async function runScenario(
     });
     const mocks = fleet.servers;
     options.onMocksReady?.(mocks.map((m) => ({ vendor: m.vendor, baseUrl: m.baseUrl })));
-    upstream = new HttpUpstream(new Map(mocks.map((m) => [m.vendor, m.origin])), scheduler);
+    upstream = HttpUpstream.forMocks(scenario.vendors, mocks, scheduler);
     const monitor = new HarnessMonitor(options.speed);
     const engine = new Engine({
       ...engineOptions(scheduler, upstream),

@@ -9,7 +9,16 @@ const PRELUDE_BYTES = 12;
 const MIN_MESSAGE_BYTES = PRELUDE_BYTES + 4;
 
 /** Bytes of each header value type after its type byte (string and bytes: a length first). */
-const FIXED_VALUE_BYTES: Record<number, number> = { 0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16 };
+const FIXED_VALUE_BYTES: Record<number, number> = {
+  0: 0,
+  1: 0,
+  2: 1,
+  3: 2,
+  4: 4,
+  5: 8,
+  8: 8,
+  9: 16,
+};
 const BYTES_TYPE = 6;
 const STRING_TYPE = 7;
 
@@ -118,9 +127,11 @@ export class EventStreamReader implements StreamReader {
         this.complete = true;
         return false;
       case "metadata": {
-        const usage = (JSON.parse(payload) as { usage?: { inputTokens?: number; outputTokens?: number } })
-          .usage;
-        if (usage) this.usage = { prompt: usage.inputTokens ?? 0, completion: usage.outputTokens ?? 0 };
+        const usage = (
+          JSON.parse(payload) as { usage?: { inputTokens?: number; outputTokens?: number } }
+        ).usage;
+        if (usage)
+          this.usage = { prompt: usage.inputTokens ?? 0, completion: usage.outputTokens ?? 0 };
         return false;
       }
       default:

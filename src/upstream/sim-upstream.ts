@@ -2,16 +2,25 @@ import type { Scheduler } from "../clock/clock.js";
 import { generationMs } from "../vendor/latency-model.js";
 import { tooLargeMessage, type VendorModel } from "../vendor/vendor-model.js";
 import { formatFor } from "../vendor/wire/formats.js";
-import { type Attempt, type AttemptResult, NO_USAGE, type Upstream } from "./upstream.js";
+import type { WireResponse } from "../vendor/wire/wire-format.js";
+import {
+  type Attempt,
+  type AttemptResult,
+  ERROR_BODY_BYTES,
+  NO_USAGE,
+  type Upstream,
+} from "./upstream.js";
 
 /** Sim mode has no wall clock: absolute times in headers count from this fixed instant. */
 export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
 
 /**
  * Sim mode's way to a vendor: the same VendorModel the mock servers use, called
- * in virtual time, with the same headers the wire format would send, and the
- * same faults: an outage fails the connection, a stall never answers, a cut
- * stream breaks off after its tokens.
+ * in virtual time, with the same headers the wire format would send (names in
+ * lower case, as HTTP delivers them; budget headers stamped when the mock would
+ * write them), error bodies as the mock would send them, and the same faults: an
+ * outage fails the connection, a stall never answers, a cut stream breaks off
+ * after its tokens.
  */
 export class SimUpstream implements Upstream {
   constructor(
@@ -43,31 +52,43 @@ export class SimUpstream implements Upstream {
         admission.kind === "too-large"
           ? format.invalidRequest(tooLargeMessage(admission))
           : format.refusal(admission, SIM_EPOCH_MS + now);
-      return this.scheduler.at(now, () =>
-        onDone({
-          status: response.status,
-          headers: response.headers,
-          usage: NO_USAGE,
-          epochMs: SIM_EPOCH_MS + now,
-        }),
-      );
+      const result = failed(response, SIM_EPOCH_MS + now);
+      return this.scheduler.at(now, () => onDone(result));
     }
     if (admission.stall) {
       // Never answers; the caller's timeout ends it, and then the vendor stops too.
       return () => vendor.finish(attempt.model, 0, this.scheduler.now());
     }
 
-    const headers = format.budgetHeaders(admission.budget, SIM_EPOCH_MS + now);
     const firstTokenMs = now + admission.ttftMs;
     const { cut } = admission;
     const tokens = cut
       ? Math.min(cut.afterTokens, admission.completionTokens)
       : admission.completionTokens;
     const doneMs = firstTokenMs + generationMs(tokens, admission.tokensPerSecond);
-    const result = this.resultOf(attempt.stream, cut?.how, headers, {
-      prompt: admission.promptTokens,
-      completion: tokens,
-    });
+    // The mock writes a stream's headers at its first token, a whole answer's when done.
+    const headersEpochMs = SIM_EPOCH_MS + (attempt.stream ? firstTokenMs : doneMs);
+    const headers = lowerCased(format.budgetHeaders(admission.budget, headersEpochMs));
+    let result: AttemptResult;
+    if (cut === undefined || attempt.stream) {
+      result = {
+        status: 200,
+        headers,
+        usage: { prompt: admission.promptTokens, completion: tokens },
+      };
+      // A stream cut short fails after its 200.
+      if (cut) result.transport = "stream-error";
+    } else if (cut.how === "reset") {
+      result = { status: 0, headers: {}, transport: "connection", usage: NO_USAGE };
+    } else {
+      // Unstreamed, the mock answers a cut with the vendor's 500.
+      const refusal = {
+        kind: "server-error" as const,
+        model: attempt.model,
+        budget: admission.budget,
+      };
+      result = failed(format.refusal(refusal, headersEpochMs), headersEpochMs);
+    }
     if (attempt.stream && tokens > 0) result.firstTokenMs = firstTokenMs;
     result.epochMs = SIM_EPOCH_MS + doneMs;
     const cancel = this.scheduler.at(doneMs, () => {
@@ -90,22 +111,30 @@ export class SimUpstream implements Upstream {
     };
   }
 
-  /**
-   * What the caller sees of a served answer, as the mock would show it: whole; a
-   * stream cut short (after its 200); or, unstreamed, a dropped connection or a 500.
-   */
-  private resultOf(
-    stream: boolean,
-    cut: "reset" | "stream-error" | undefined,
-    headers: Record<string, string>,
-    usage: AttemptResult["usage"],
-  ): AttemptResult {
-    if (cut === undefined) return { status: 200, headers, usage };
-    if (stream) return { status: 200, headers, usage, transport: "stream-error" };
-    if (cut === "reset")
-      return { status: 0, headers: {}, transport: "connection", usage: NO_USAGE };
-    return { status: 500, headers, usage: NO_USAGE };
-  }
-
   async close(): Promise<void> {}
+}
+
+/** Header names in lower case, as an HTTP client sees them (Bedrock's x-amzn-ErrorType). */
+function lowerCased(headers: Record<string, string>): Record<string, string> {
+  let lower = true;
+  for (const name in headers) if (/[A-Z]/.test(name)) lower = false;
+  if (lower) return headers; // most are already: no copy on the hot path
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
+}
+
+/** A refusal as the caller sees it: status, headers, and the body (capped) the router may read. */
+function failed(response: WireResponse, epochMs: number): AttemptResult {
+  const body =
+    response.body.length > ERROR_BODY_BYTES
+      ? Buffer.from(response.body).toString("utf8", 0, ERROR_BODY_BYTES)
+      : response.body;
+  return {
+    status: response.status,
+    headers: lowerCased(response.headers),
+    usage: NO_USAGE,
+    epochMs,
+    body,
+  };
 }

@@ -47,3 +47,6 @@ export interface Upstream {
 }
 
 export const NO_USAGE = Object.freeze({ prompt: 0, completion: 0 });
+
+/** The most of an error body an attempt keeps for the router (Gemini's RetryInfo is in ~1 KB). */
+export const ERROR_BODY_BYTES = 4096;

@@ -71,11 +71,7 @@ const STREAM_ACCEPT: Record<WireFormatName, string> = {
 
 type Loose = Record<string, unknown> | undefined;
 
-function counts(
-  usage: unknown,
-  promptKey: string,
-  completionKey: string,
-): Usage | undefined {
+function counts(usage: unknown, promptKey: string, completionKey: string): Usage | undefined {
   const u = usage as Loose;
   const prompt = u?.[promptKey];
   const completion = u?.[completionKey];

@@ -60,18 +60,6 @@ export async function runCommand(io: Io, ref: string, flags: RunFlags): Promise<
       : {}),
   });
   const thresholds = collectThresholds(scenario, flags.threshold);
-  // The embedded router sends OpenAI-shaped requests; mapping them to other
-  // vendors' shapes (P12) comes with the router. `gw-chaos mock` serves them all.
-  const foreign = scenario.vendors.filter((v) => v.format !== "openai");
-  if (foreign.length > 0) {
-    throw new InputError(
-      foreign.map(
-        (v) =>
-          `${scenario.file}: vendors.${v.name}.profile: "${v.profile}" speaks the ${v.format} format; ` +
-          "the embedded router reaches OpenAI-format vendors only for now (use it with gw-chaos mock)",
-      ),
-    );
-  }
   const outDir = prepareOutDir(
     resolve(io.cwd, flags.out ?? join("reports", `${scenario.name}-${timestamp(io.now())}`)),
   );
