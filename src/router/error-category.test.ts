@@ -23,6 +23,41 @@ describe("P5 errors normalised into a few categories", () => {
     expect(categorise(status, transport, headers)).toBe(category);
   });
 
+  it("P5 Gemini's 429 is a spent quota when it names a per-day quota, a throttle otherwise", () => {
+    const gemini = (quotaId: string, retry: boolean) =>
+      JSON.stringify({
+        error: {
+          code: 429,
+          status: "RESOURCE_EXHAUSTED",
+          details: [
+            {
+              "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+              violations: [{ quotaId }],
+            },
+            ...(retry
+              ? [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "7s" }]
+              : []),
+          ],
+        },
+      });
+    expect(
+      categorise(
+        429,
+        undefined,
+        {},
+        gemini("GenerateRequestsPerDayPerProjectPerModel-FreeTier", false),
+      ),
+    ).toBe("quota");
+    expect(
+      categorise(
+        429,
+        undefined,
+        {},
+        gemini("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", true),
+      ),
+    ).toBe("throttled");
+  });
+
   it("P5 a 429 means slow down and try again; a spent quota or a bad request does not", () => {
     expect(isRetryable("throttled")).toBe(true);
     expect(isRetryable("overloaded")).toBe(true);

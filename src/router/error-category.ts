@@ -23,10 +23,17 @@ export type TransportFailure = "timeout" | "connection" | "stream-error" | "aban
 /** Error types (Bedrock's x-amzn-ErrorType) that say the account's quota is spent. */
 const QUOTA_ERROR_TYPES = /^ServiceQuotaExceededException/i;
 
+/**
+ * Gemini's 429 names the quota it hit in a google.rpc.QuotaFailure; a per-day quota
+ * ("GenerateRequestsPerDayPerProjectPerModel") does not come back within the run.
+ */
+const DAILY_QUOTA_ID = /"quotaId"\s*:\s*"[^"]*PerDay/;
+
 export function categorise(
   status: number,
   transport?: TransportFailure,
   headers: Headers = {},
+  body?: string,
 ): ErrorCategory | undefined {
   if (transport) return transport;
   if (status >= 200 && status < 300) return undefined;
@@ -34,7 +41,8 @@ export function categorise(
   if (errorType !== undefined && QUOTA_ERROR_TYPES.test(errorType)) return "quota";
   if (status === 429) {
     // OpenAI's insufficient_quota comes with x-should-retry: false (the SDKs obey it).
-    return headers["x-should-retry"] === "false" ? "quota" : "throttled";
+    if (headers["x-should-retry"] === "false") return "quota";
+    return body !== undefined && DAILY_QUOTA_ID.test(body) ? "quota" : "throttled";
   }
   if (status === 503 || status === 529) return "overloaded";
   if (status === 408 || status === 504) return "timeout";

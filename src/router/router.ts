@@ -293,7 +293,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
     budget.recordDone(nowMs, outcome.usage);
     if (entry.probe) health.probesInFlight--;
 
-    const category = categorise(outcome.status, outcome.transport, outcome.headers);
+    const category = categorise(outcome.status, outcome.transport, outcome.headers, outcome.body);
     if (category === "abandoned") return this.afterFailure(entry, category, undefined, nowMs);
     const observation = parseRateLimitHeaders(outcome.headers, outcome.epochMs);
     observation.retryAfterMs ??= retryDelayFromBody(outcome.body);
