@@ -1,5 +1,7 @@
 import type { ErrorCategory } from "../router/error-category.js";
 import type { RouteId } from "../router/types.js";
+import type { FaultSpec } from "../vendor/types.js";
+import { FailoverWatch } from "./failover.js";
 import { MsHistogram } from "./histogram.js";
 import { Ledger, type LedgerOutcome } from "./ledger.js";
 
@@ -11,22 +13,42 @@ export interface RouteInfo {
   price: { inputPerMTok: number; outputPerMTok: number };
 }
 
-export interface LaneMetrics {
+/** Tokens billed and what they cost, beside what of it served no user (wasted). */
+export interface Burn {
+  promptTokens: number;
+  completionTokens: number;
+  spendUsd: number;
+  wastedSpendUsd: number;
+}
+
+export interface LaneMetrics extends Burn {
   requests: number;
   ok: number;
+  /** Upstream attempts, the first of each request and its retries. */
+  attempts: number;
   latency: MsHistogram;
   ttft: MsHistogram;
   queueAge: MsHistogram;
 }
 
-export interface RouteMetrics {
+export interface TenantMetrics extends Burn {
+  requests: number;
+  ok: number;
+  latency: MsHistogram;
+}
+
+/** Who a request is, as the metrics break it down. */
+export interface RequestTags {
+  lane: string;
+  tenant: string;
+}
+
+export interface RouteMetrics extends Burn {
   info: RouteInfo;
   attempts: number;
   served: number;
   status: Map<number, number>;
   errors: Map<ErrorCategory, number>;
-  promptTokens: number;
-  completionTokens: number;
 }
 
 export interface SeriesRow {
@@ -55,17 +77,26 @@ interface SecondCounters {
 export class Recorder {
   readonly ledger = new Ledger();
   readonly lanes = new Map<string, LaneMetrics>();
+  readonly tenants = new Map<string, TenantMetrics>();
   readonly routes = new Map<RouteId, RouteMetrics>();
+  /** One per fault of the timeline: failover timing from the ground truth. */
+  readonly failover: FailoverWatch[];
   readonly series: SeriesRow[] = [];
   private second: SecondCounters;
   /** Latency of the current second per lane; reset, not reallocated, each second. */
   private readonly secondLatency = new Map<string, MsHistogram>();
 
-  constructor(laneNames: readonly string[], routes: readonly RouteInfo[]) {
+  constructor(
+    laneNames: readonly string[],
+    routes: readonly RouteInfo[],
+    faults: readonly FaultSpec[] = [],
+  ) {
     for (const lane of laneNames) {
       this.lanes.set(lane, {
         requests: 0,
         ok: 0,
+        attempts: 0,
+        ...noBurn(),
         latency: new MsHistogram(),
         ttft: new MsHistogram(),
         queueAge: new MsHistogram(),
@@ -79,17 +110,19 @@ export class Recorder {
         served: 0,
         status: new Map(),
         errors: new Map(),
-        promptTokens: 0,
-        completionTokens: 0,
+        ...noBurn(),
       });
     }
+    const ids = routes.map((r) => r.id);
+    this.failover = faults.map((f) => new FailoverWatch(f, ids));
     this.second = this.emptySecond();
   }
 
-  generated(id: number, lane: string): void {
+  generated(id: number, tags: RequestTags): void {
     this.ledger.generate(id);
-    this.lane(lane).requests++;
-    bump(this.second.arrivals, lane);
+    this.lane(tags.lane).requests++;
+    this.tenant(tags.tenant).requests++;
+    bump(this.second.arrivals, tags.lane);
   }
 
   /** Queue age: from the intended start to the first send. */
@@ -97,42 +130,67 @@ export class Recorder {
     this.lane(lane).queueAge.record(nowMs - intendedMs);
   }
 
-  sent(route: RouteId): void {
+  /** An attempt leaves for a route; fresh = a request's first attempt, not a probe. */
+  sent(route: RouteId, tags: RequestTags, fresh: boolean, nowMs: number): void {
     this.route(route).attempts++;
+    this.lane(tags.lane).attempts++;
     bump(this.second.sends, route);
+    for (const watch of this.failover) watch.sent(route, fresh, nowMs);
   }
 
+  /**
+   * An attempt's answer, with the tokens the vendor billed for it. Tokens billed for an
+   * attempt that failed (an error, a cut or broken stream) served nobody: wasted spend.
+   */
   attemptDone(
     route: RouteId,
+    tags: RequestTags,
     status: number,
     category: ErrorCategory | undefined,
     tokens: { prompt: number; completion: number },
+    nowMs: number,
   ): void {
     const r = this.route(route);
     r.status.set(status, (r.status.get(status) ?? 0) + 1);
     if (category) r.errors.set(category, (r.errors.get(category) ?? 0) + 1);
     if (category === "throttled") bump(this.second.throttled, route);
-    r.promptTokens += tokens.prompt;
-    r.completionTokens += tokens.completion;
+    const { inputPerMTok, outputPerMTok } = r.info.price;
+    const usd = (tokens.prompt * inputPerMTok + tokens.completion * outputPerMTok) / 1e6;
+    const wasted = category !== undefined;
+    for (const burn of [r, this.lane(tags.lane), this.tenant(tags.tenant)]) {
+      burn.promptTokens += tokens.prompt;
+      burn.completionTokens += tokens.completion;
+      burn.spendUsd += usd;
+      if (wasted) burn.wastedSpendUsd += usd;
+    }
     bump(this.second.tokens, route, tokens.prompt + tokens.completion);
+    for (const watch of this.failover) watch.attemptDone(route, wasted, nowMs);
   }
 
-  /** A request answered: latency (and TTFT when streamed) from its intended start. */
+  /**
+   * A request answered: latency (and TTFT when streamed) from its intended start.
+   * `tried` are the routes its attempts went to, for failover's reroute time.
+   */
   served(
     id: number,
-    lane: string,
+    tags: RequestTags,
     route: RouteId,
+    tried: readonly RouteId[],
     intendedMs: number,
     nowMs: number,
     firstTokenMs?: number,
   ): void {
-    const l = this.lane(lane);
+    const l = this.lane(tags.lane);
     l.ok++;
     l.latency.record(nowMs - intendedMs);
     if (firstTokenMs !== undefined) l.ttft.record(firstTokenMs - intendedMs);
+    const t = this.tenant(tags.tenant);
+    t.ok++;
+    t.latency.record(nowMs - intendedMs);
     this.route(route).served++;
     bump(this.second.served, route);
-    this.secondLatency.get(lane)!.record(nowMs - intendedMs);
+    this.secondLatency.get(tags.lane)!.record(nowMs - intendedMs);
+    for (const watch of this.failover) watch.served(route, tried, nowMs);
     this.ledger.settle(id, { type: "ok" });
   }
 
@@ -184,11 +242,24 @@ export class Recorder {
     return lane;
   }
 
+  private tenant(name: string): TenantMetrics {
+    let tenant = this.tenants.get(name);
+    if (!tenant) {
+      tenant = { requests: 0, ok: 0, latency: new MsHistogram(), ...noBurn() };
+      this.tenants.set(name, tenant);
+    }
+    return tenant;
+  }
+
   private route(id: RouteId): RouteMetrics {
     const route = this.routes.get(id);
     if (!route) throw new Error(`unknown route "${id}"`);
     return route;
   }
+}
+
+function noBurn(): Burn {
+  return { promptTokens: 0, completionTokens: 0, spendUsd: 0, wastedSpendUsd: 0 };
 }
 
 function bump<K>(map: Map<K, number>, key: K, by = 1): void {

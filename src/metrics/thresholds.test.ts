@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import type { JsonReport } from "../report/json-report.js";
 import { holds, parseThreshold, type Threshold, thresholdValue } from "./thresholds.js";
 
-const scopes = { lanes: ["interactive", "background"], vendors: ["vendor-a"] };
+const scopes = {
+  lanes: ["interactive", "background"],
+  vendors: ["vendor-a"],
+  tenants: ["acme", "quiet-co"],
+};
+const burn = (prompt: number, completion: number, spendUsd: number, wastedSpendUsd: number) => ({
+  tokens: { prompt, completion },
+  spendUsd,
+  wastedSpendUsd,
+});
 const summary = (p95: number, count = 10) => ({
   count,
   min: 1,
@@ -26,18 +35,31 @@ const report = {
     interactive: {
       requests: 8,
       ok: 7,
+      attempts: 12,
+      attemptsPerRequest: 1.5,
       latencyMs: summary(2000),
       ttftMs: summary(500),
       queueAgeMs: summary(10),
+      queue: { max: 40, end: 0 },
+      ...burn(80, 40, 0.4, 0.1),
     },
     background: {
       requests: 2,
       ok: 1,
+      attempts: 2,
+      attemptsPerRequest: 1,
       latencyMs: summary(4000, 1),
       ttftMs: summary(0, 0),
       queueAgeMs: summary(20),
+      queue: { max: 70, end: 3 },
+      ...burn(20, 10, 0.1, 0),
     },
   },
+  tenants: {
+    acme: { requests: 9, ok: 7, latencyMs: summary(3000), ...burn(90, 45, 0.45, 0.1) },
+    "quiet-co": { requests: 1, ok: 1, latencyMs: summary(800, 1), ...burn(10, 5, 0.05, 0) },
+  },
+  totals: { requests: 10, attempts: 14, attemptsPerRequest: 1.4, ...burn(100, 50, 0.5, 0.1) },
   routes: [
     {
       vendor: "vendor-a",
@@ -45,8 +67,7 @@ const report = {
       attempts: 12,
       status: { "200": 8, "429": 4 },
       errors: { throttled: 4 },
-      tokens: { prompt: 100, completion: 50 },
-      spendUsd: 0.5,
+      ...burn(100, 50, 0.5, 0.1),
       share: 1,
       limits: { rpm: 1, tpm: 1 },
     },
@@ -69,6 +90,18 @@ describe("thresholds", () => {
     ["vendor-a.errors.throttled<5", 4, true],
     ["vendor-a.status.429==4", 4, true],
     ["vendor-a.attempts.count>12", 12, false],
+    ["vendor-a.spend.wastedUsd<=0.1", 0.1, true],
+    ["all.attempts.perRequest<1.5", 1.4, true],
+    ["interactive.attempts.perRequest<1.5", 1.5, false],
+    ["all.spend.usd<1", 0.5, true],
+    ["all.spend.wastedUsd==0", 0.1, false],
+    ["background.tokens.prompt==20", 20, true],
+    ["all.queue.max<=50", 70, false],
+    ["all.queue.end==0", 3, false],
+    ["interactive.queue.end==0", 0, true],
+    ["quiet-co.latency.p95<1000", 800, true],
+    ["acme.ok.rate>=0.9", 7 / 9, false],
+    ["acme.spend.wastedUsd<0.2", 0.1, true],
   ])("%s reads %d and holds: %s", (expr, value, ok) => {
     const t = parse(expr);
     expect(typeof t).toBe("object");
@@ -83,7 +116,9 @@ describe("thresholds", () => {
   });
 
   it.each([
-    ["interactive.latency.p95", /expected <lane\|vendor\|all>/],
+    ["interactive.latency.p95", /expected <lane\|tenant\|vendor\|all>/],
+    ["acme.ttft.p95<1", /unknown metric "ttft" for tenant "acme"/],
+    ["all.queue.depth<1", /unknown stat "depth"/],
     ["interactive.latncy.p95<1", /unknown metric "latncy"/],
     ["interactive.latency.p42<1", /unknown stat "p42"/],
     ["nobody.latency.p95<1", /unknown scope "nobody"/],

@@ -1,18 +1,22 @@
-import type { JsonReport } from "../report/json-report.js";
+import type { BurnReport, JsonReport } from "../report/json-report.js";
 import type { Summary } from "./histogram.js";
 
 /**
  * Threshold expressions (CONTRACT.md):
  *
  *   <scope>.<metric>.<stat> <op> <number>
- *   scope  = a lane, a vendor, or "all"
+ *   scope  = a lane, a tenant, a vendor, or "all"
  *   op     = < | <= | > | >= | ==
  *
  * lane or all:  latency|ttft|queueAge . count|min|mean|p50|p90|p95|p99|max
  *               requests.count   ok.count   ok.rate (answered / generated)
+ *               attempts.count|perRequest   tokens.prompt|completion
+ *               spend.usd|wastedUsd   queue.max|end (requests waiting)
  * all only:     ledger . generated|ok|failed|shed|deadline|balanced (1 or 0)
+ * tenant:       latency.<stat>   requests.count   ok.count|rate
+ *               tokens.prompt|completion   spend.usd|wastedUsd
  * vendor:       errors.<category>   status.<code>   attempts.count
- *               tokens.prompt|completion   spend.usd   share.served
+ *               tokens.prompt|completion   spend.usd|wastedUsd   share.served
  *
  * An unknown scope, metric or stat is an error, never silently true.
  */
@@ -28,12 +32,25 @@ export interface Threshold {
 }
 
 const SUMMARY_STATS = ["count", "min", "mean", "p50", "p90", "p95", "p99", "max"];
+const BURN_METRICS: Record<string, string[]> = {
+  tokens: ["prompt", "completion"],
+  spend: ["usd", "wastedUsd"],
+};
 const LANE_METRICS: Record<string, string[]> = {
   latency: SUMMARY_STATS,
   ttft: SUMMARY_STATS,
   queueAge: SUMMARY_STATS,
   requests: ["count"],
   ok: ["count", "rate"],
+  attempts: ["count", "perRequest"],
+  queue: ["max", "end"],
+  ...BURN_METRICS,
+};
+const TENANT_METRICS: Record<string, string[]> = {
+  latency: SUMMARY_STATS,
+  requests: ["count"],
+  ok: ["count", "rate"],
+  ...BURN_METRICS,
 };
 const LEDGER_STATS = ["generated", "ok", "failed", "shed", "deadline", "balanced"];
 const ERROR_CATEGORIES = [
@@ -45,13 +62,13 @@ const ERROR_CATEGORIES = [
   "connection",
   "stream-error",
   "bad-request",
+  "abandoned",
 ];
 const VENDOR_METRICS: Record<string, string[] | RegExp> = {
   errors: ERROR_CATEGORIES,
   status: /^[1-5]\d\d$/,
   attempts: ["count"],
-  tokens: ["prompt", "completion"],
-  spend: ["usd"],
+  ...BURN_METRICS,
   share: ["served"],
 };
 
@@ -61,13 +78,14 @@ const PATTERN =
 export interface ThresholdScopes {
   lanes: readonly string[];
   vendors: readonly string[];
+  tenants?: readonly string[];
 }
 
 /** Parses and checks one expression; returns the threshold or a message saying what is wrong. */
 export function parseThreshold(expr: string, scopes: ThresholdScopes): Threshold | string {
   const m = PATTERN.exec(expr);
   if (!m)
-    return 'expected <lane|vendor|all>.<metric>.<stat> <op> <number>, e.g. "interactive.latency.p95<2500"';
+    return 'expected <lane|tenant|vendor|all>.<metric>.<stat> <op> <number>, e.g. "interactive.latency.p95<2500"';
   const [, scope, metric, stat, op, limit] = m as unknown as [
     string,
     string,
@@ -91,12 +109,17 @@ export function parseThreshold(expr: string, scopes: ThresholdScopes): Threshold
     problem = LANE_METRICS[metric]
       ? known(LANE_METRICS[metric], stat, "stat")
       : `unknown metric "${metric}" for ${scope === "all" ? "all" : `lane "${scope}"`} (expected one of: ${Object.keys(LANE_METRICS).join(", ")}${scope === "all" ? ", ledger" : ""})`;
+  } else if (scopes.tenants?.includes(scope)) {
+    problem = TENANT_METRICS[metric]
+      ? known(TENANT_METRICS[metric], stat, "stat")
+      : `unknown metric "${metric}" for tenant "${scope}" (expected one of: ${Object.keys(TENANT_METRICS).join(", ")})`;
   } else if (scopes.vendors.includes(scope)) {
     problem = VENDOR_METRICS[metric]
       ? known(VENDOR_METRICS[metric], stat, metric === "errors" ? "error category" : "stat")
       : `unknown metric "${metric}" for vendor "${scope}" (expected one of: ${Object.keys(VENDOR_METRICS).join(", ")})`;
   } else {
-    problem = `unknown scope "${scope}" (expected "all", a lane: ${scopes.lanes.join(", ")}, or a vendor: ${scopes.vendors.join(", ")})`;
+    const tenants = scopes.tenants?.length ? `, a tenant: ${scopes.tenants.join(", ")}` : "";
+    problem = `unknown scope "${scope}" (expected "all", a lane: ${scopes.lanes.join(", ")}${tenants}, or a vendor: ${scopes.vendors.join(", ")})`;
   }
   return problem ?? threshold;
 }
@@ -116,6 +139,14 @@ export function thresholdValue(t: Threshold, report: JsonReport): number | null 
     };
     return values[t.stat] ?? null;
   }
+  const burnValue = (b: BurnReport) =>
+    t.metric === "tokens"
+      ? t.stat === "prompt"
+        ? b.tokens.prompt
+        : b.tokens.completion
+      : t.stat === "usd"
+        ? b.spendUsd
+        : b.wastedSpendUsd;
   const lane = t.scope === "all" ? undefined : report.lanes[t.scope];
   if (t.scope === "all" || lane) {
     const lanes = lane ? [lane] : Object.values(report.lanes);
@@ -123,6 +154,16 @@ export function thresholdValue(t: Threshold, report: JsonReport): number | null 
     const ok = lanes.reduce((n, l) => n + l.ok, 0);
     if (t.metric === "requests") return requests;
     if (t.metric === "ok") return t.stat === "count" ? ok : requests === 0 ? null : ok / requests;
+    if (t.metric === "tokens" || t.metric === "spend")
+      return lane ? burnValue(lane) : burnValue(report.totals);
+    if (t.metric === "attempts") {
+      const attempts = lanes.reduce((n, l) => n + l.attempts, 0);
+      return t.stat === "count" ? attempts : requests === 0 ? null : attempts / requests;
+    }
+    if (t.metric === "queue") {
+      const values = lanes.map((l) => (t.stat === "max" ? l.queue.max : l.queue.end));
+      return values.reduce((a, b) => (t.stat === "max" ? Math.max(a, b) : a + b), 0);
+    }
     const key =
       t.metric === "latency" ? "latencyMs" : t.metric === "ttft" ? "ttftMs" : "queueAgeMs";
     if (lanes.length !== 1)
@@ -130,9 +171,19 @@ export function thresholdValue(t: Threshold, report: JsonReport): number | null 
         lanes.map((l) => l[key]),
         t.stat,
       );
-    const summary = lanes[0]![key];
-    if (summary.count === 0 && t.stat !== "count") return null;
-    return summary[t.stat as keyof typeof summary];
+    return summaryStat(lanes[0]![key], t.stat);
+  }
+  const tenant = report.tenants[t.scope];
+  if (tenant) {
+    if (t.metric === "requests") return tenant.requests;
+    if (t.metric === "ok")
+      return t.stat === "count"
+        ? tenant.ok
+        : tenant.requests === 0
+          ? null
+          : tenant.ok / tenant.requests;
+    if (t.metric === "latency") return summaryStat(tenant.latencyMs, t.stat);
+    return burnValue(tenant);
   }
   const routes = report.routes.filter((r) => r.vendor === t.scope);
   const sum = (f: (r: (typeof routes)[number]) => number) => routes.reduce((n, r) => n + f(r), 0);
@@ -144,13 +195,17 @@ export function thresholdValue(t: Threshold, report: JsonReport): number | null 
     case "attempts":
       return sum((r) => r.attempts);
     case "tokens":
-      return sum((r) => (t.stat === "prompt" ? r.tokens.prompt : r.tokens.completion));
     case "spend":
-      return sum((r) => r.spendUsd);
+      return sum(burnValue);
     case "share":
       return sum((r) => r.share);
   }
   return null;
+}
+
+function summaryStat(summary: Summary, stat: string): number | null {
+  if (summary.count === 0 && stat !== "count") return null;
+  return summary[stat as keyof Summary];
 }
 
 /**

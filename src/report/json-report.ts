@@ -1,6 +1,6 @@
 import type { Summary } from "../metrics/histogram.js";
 import type { LedgerTotals } from "../metrics/ledger.js";
-import type { SeriesRow } from "../metrics/recorder.js";
+import type { Burn, SeriesRow } from "../metrics/recorder.js";
 import type { RouterSummary } from "../router/router.js";
 import type { HarnessHealth } from "../run/harness-health.js";
 import type { RunResult } from "../run/run-scenario.js";
@@ -8,22 +8,38 @@ import type { RunResult } from "../run/run-scenario.js";
 /** Bumped only on a breaking change of the report's shape (CONTRACT.md). */
 export const REPORT_VERSION = 1;
 
-export interface LaneReport {
+/** Tokens billed and their cost; wasted: billed for attempts that served no user. */
+export interface BurnReport {
+  tokens: { prompt: number; completion: number };
+  spendUsd: number;
+  wastedSpendUsd: number;
+}
+
+export interface LaneReport extends BurnReport {
   requests: number;
   ok: number;
+  /** Upstream attempts (first tries and retries), and per generated request. */
+  attempts: number;
+  attemptsPerRequest: number | null;
   latencyMs: Summary;
   ttftMs: Summary;
   queueAgeMs: Summary;
+  /** Requests waiting in the lane: the most at a second's end, and at the run's end. */
+  queue: { max: number; end: number };
 }
 
-export interface RouteReport {
+export interface TenantReport extends BurnReport {
+  requests: number;
+  ok: number;
+  latencyMs: Summary;
+}
+
+export interface RouteReport extends BurnReport {
   vendor: string;
   model: string;
   attempts: number;
   status: Record<string, number>;
   errors: Record<string, number>;
-  tokens: { prompt: number; completion: number };
-  spendUsd: number;
   /** Share of all answered requests that this route answered. */
   share: number;
   limits: { rpm: number; tpm: number };
@@ -41,6 +57,13 @@ export interface FaultReport {
   rerouteMs: number | null;
   recoveryMs: number | null;
   wastedAttempts: number | null;
+}
+
+/** The run's totals over every lane. */
+export interface TotalsReport extends BurnReport {
+  requests: number;
+  attempts: number;
+  attemptsPerRequest: number | null;
 }
 
 export interface ThresholdResult {
@@ -63,7 +86,9 @@ export interface JsonReport {
   partial: boolean;
   ledger: LedgerTotals;
   lanes: Record<string, LaneReport>;
+  tenants: Record<string, TenantReport>;
   routes: RouteReport[];
+  totals: TotalsReport;
   faults: FaultReport[];
   thresholds: ThresholdResult[];
   series: SeriesRow[];
@@ -75,17 +100,43 @@ export interface JsonReport {
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
+const perRequest = (attempts: number, requests: number) =>
+  requests === 0 ? null : round(attempts / requests, 4);
+
+function burn(b: Burn): BurnReport {
+  return {
+    tokens: { prompt: b.promptTokens, completion: b.completionTokens },
+    spendUsd: round(b.spendUsd, 6),
+    wastedSpendUsd: round(b.wastedSpendUsd, 6),
+  };
+}
+
 /** The machine-readable report of a run (thresholds are evaluated on it and added after). */
 export function buildJsonReport(result: RunResult, toolVersion: string): JsonReport {
   const { recorder, scenario } = result;
+  const series = recorder.series;
   const lanes: Record<string, LaneReport> = {};
   for (const [name, lane] of recorder.lanes) {
+    const depths = series.map((row) => row.lanes[name]?.queue ?? 0);
     lanes[name] = {
       requests: lane.requests,
       ok: lane.ok,
+      attempts: lane.attempts,
+      attemptsPerRequest: perRequest(lane.attempts, lane.requests),
       latencyMs: lane.latency.summary(),
       ttftMs: lane.ttft.summary(),
       queueAgeMs: lane.queueAge.summary(),
+      queue: { max: depths.reduce((m, d) => Math.max(m, d), 0), end: depths.at(-1) ?? 0 },
+      ...burn(lane),
+    };
+  }
+  const tenants: Record<string, TenantReport> = {};
+  for (const [name, tenant] of [...recorder.tenants].sort(([a], [b]) => a.localeCompare(b))) {
+    tenants[name] = {
+      requests: tenant.requests,
+      ok: tenant.ok,
+      latencyMs: tenant.latency.summary(),
+      ...burn(tenant),
     };
   }
   let servedTotal = 0;
@@ -98,16 +149,36 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
       [...r.status.entries()].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v]),
     ),
     errors: Object.fromEntries([...r.errors.entries()].sort(([a], [b]) => a.localeCompare(b))),
-    tokens: { prompt: r.promptTokens, completion: r.completionTokens },
-    spendUsd: round(
-      (r.promptTokens * r.info.price.inputPerMTok +
-        r.completionTokens * r.info.price.outputPerMTok) /
-        1e6,
-      6,
-    ),
+    ...burn(r),
     share: servedTotal === 0 ? 0 : round(r.served / servedTotal, 4),
     limits: { ...r.info.limits },
   }));
+  const laneList = [...recorder.lanes.values()];
+  const requests = laneList.reduce((n, l) => n + l.requests, 0);
+  const attempts = laneList.reduce((n, l) => n + l.attempts, 0);
+  const totals: TotalsReport = {
+    requests,
+    attempts,
+    attemptsPerRequest: perRequest(attempts, requests),
+    ...burn({
+      promptTokens: laneList.reduce((n, l) => n + l.promptTokens, 0),
+      completionTokens: laneList.reduce((n, l) => n + l.completionTokens, 0),
+      spendUsd: laneList.reduce((n, l) => n + l.spendUsd, 0),
+      wastedSpendUsd: laneList.reduce((n, l) => n + l.wastedSpendUsd, 0),
+    }),
+  };
+  const faults: FaultReport[] = recorder.failover.map((watch) => {
+    const f = watch.fault;
+    const timing = watch.timing(result.router.events, series);
+    return {
+      vendor: f.vendor,
+      model: f.model ?? null,
+      kind: f.kind,
+      startMs: f.fromMs,
+      endMs: Number.isFinite(f.untilMs) ? f.untilMs : null,
+      ...timing,
+    };
+  });
   return {
     version: REPORT_VERSION,
     tool: "gw-chaos",
@@ -122,21 +193,10 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
     partial: result.partial,
     ledger: recorder.ledger.totals(),
     lanes,
+    tenants,
     routes,
-    // Failover timing against the fault timeline comes with the drills; until then
-    // each scheduled fault is listed with its window and null timings.
-    faults: scenario.faults.map((f) => ({
-      vendor: f.vendor,
-      model: f.model ?? null,
-      kind: f.kind,
-      startMs: f.fromMs,
-      endMs: Number.isFinite(f.untilMs) ? f.untilMs : null,
-      detectMs: null,
-      stopSendsMs: null,
-      rerouteMs: null,
-      recoveryMs: null,
-      wastedAttempts: null,
-    })),
+    totals,
+    faults,
     thresholds: [],
     series: recorder.series,
     findings: [],

@@ -123,7 +123,23 @@ export interface RouterSummary extends RouterStats {
   rulesOff: string[];
   /** How often each route was opened (no fresh sends until probed back, P14). */
   openings: Record<string, number>;
+  /** The event log, in order (at most MAX_EVENTS), and how many more there were. */
+  events: RouterEvent[];
+  eventsDropped: number;
 }
+
+/**
+ * One thing the router noticed: a route cooling down, opening, coming back healthy,
+ * turning slow or normal again, or being probed.
+ */
+export interface RouterEvent {
+  t: number;
+  route: RouteId;
+  kind: HealthState | "slow" | "normal" | "probe";
+}
+
+/** Events kept for the report; a storm's later ones are only counted. */
+const MAX_EVENTS = 5000;
 
 /** How often the router asks to be woken while requests wait for room. */
 const RECONSIDER_MS = 100;
@@ -153,6 +169,10 @@ export class Router<R extends RouterRequest = RouterRequest> {
   private abandoned: number[] = [];
   private nextRetryDueMs = Number.POSITIVE_INFINITY;
   readonly stats: RouterStats = { retries: 0, retriesDenied: 0, abandoned: 0, probes: 0 };
+  /** What the router noticed, in order: each route's changes of health, and its probes. */
+  readonly events: RouterEvent[] = [];
+  /** Events past MAX_EVENTS are counted, not kept. */
+  eventsDropped = 0;
 
   constructor(
     private readonly config: RouterConfig,
@@ -289,6 +309,29 @@ export class Router<R extends RouterRequest = RouterRequest> {
     this.attempts.delete(requestId);
     const route = entry.lastRoute;
     const state = this.routes.get(route)!;
+    const before = state.health.state(nowMs);
+    const wasSlow = state.health.isSlow();
+    const verdict = this.learn(entry, route, state, outcome, nowMs);
+    // The event log records each change of a route's health, as the router saw it.
+    const after = state.health.state(nowMs);
+    if (after !== before) this.logEvent(nowMs, route, after);
+    const slow = state.health.isSlow();
+    if (slow !== wasSlow) this.logEvent(nowMs, route, slow ? "slow" : "normal");
+    return verdict;
+  }
+
+  private logEvent(t: number, route: RouteId, kind: RouterEvent["kind"]): void {
+    if (this.events.length < MAX_EVENTS) this.events.push({ t, route, kind });
+    else this.eventsDropped++;
+  }
+
+  private learn(
+    entry: Entry<R>,
+    route: RouteId,
+    state: RouteState,
+    outcome: AttemptOutcome,
+    nowMs: number,
+  ): Verdict {
     const { budget, health } = state;
     budget.recordDone(nowMs, outcome.usage);
     if (entry.probe) health.probesInFlight--;
@@ -308,20 +351,24 @@ export class Router<R extends RouterRequest = RouterRequest> {
     if (entry.probe) opened = health.open(nowMs);
     const retryAfterMs = observation.retryAfterMs;
     const coolFor = Math.max(retryAfterMs ?? 0, this.config.cooldownMs);
+    // P14 off: nothing holds sends back from a hot route, so nothing cools down.
+    const coolDown = (untilMs: number) => {
+      if (this.rules.P14) health.coolDown(untilMs);
+    };
     if (!this.rules.P5) {
       // Every failure alike: the vendor is treated as down, whatever it said
       // (a request the vendor rejected as bad says nothing of the vendor).
       if (category !== "bad-request") opened = health.open(nowMs) || opened;
     } else if (category === "throttled") {
       // A 429 means slow down: wait as long as Retry-After asks, at least the cooldown.
-      health.coolDown(nowMs + coolFor);
+      coolDown(nowMs + coolFor);
       budget.exhausted(nowMs);
       opened = health.recordThrottle(nowMs) || opened;
     } else if (category === "quota") {
       // A spent quota does not come back by waiting a second: probe it later.
       opened = health.open(nowMs) || opened;
     } else if (category === "overloaded") {
-      health.coolDown(nowMs + coolFor);
+      coolDown(nowMs + coolFor);
       opened = health.recordError(nowMs) || opened;
     } else if (category !== "bad-request") {
       opened = health.recordError(nowMs) || opened;
@@ -408,6 +455,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
       ...this.stats,
       rulesOff: Object.entries(this.rules).flatMap(([id, on]) => (on ? [] : [id])),
       openings,
+      events: this.events,
+      eventsDropped: this.eventsDropped,
     };
   }
 
@@ -615,6 +664,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
     if (probe) {
       health.probesInFlight++;
       this.stats.probes++;
+      this.logEvent(nowMs, route, "probe");
     }
     entry.attempts += 1;
     entry.lastRoute = route;

@@ -3,76 +3,14 @@ import { describe, expect, it } from "vitest";
 import { VirtualScheduler } from "../clock/virtual-scheduler.js";
 import { Recorder } from "../metrics/recorder.js";
 import { createRng } from "../random/rng.js";
-import { parseRetryAfter } from "../router/rate-limit-headers.js";
 import { RULE_IDS } from "../router/types.js";
-import type { ResolvedScenario } from "../scenario/loader.js";
 import { testScenario } from "../test-support/test-scenario.js";
 import { testModel, testVendor } from "../test-support/test-specs.js";
 import { buildPlan } from "../traffic/plan.js";
-import { SimUpstream } from "../upstream/sim-upstream.js";
-import type { Attempt, AttemptResult, Upstream } from "../upstream/upstream.js";
-import { VendorModel } from "../vendor/vendor-model.js";
+import type { Upstream } from "../upstream/upstream.js";
+import { simulate } from "../test-support/simulate.js";
 import { Engine } from "./engine.js";
 import { routeInfos, runScenario } from "./run-scenario.js";
-
-interface LogEntry {
-  t: number;
-  type: "send" | "done";
-  vendor: string;
-  status?: number;
-  retryAfterMs?: number;
-}
-
-/** Wraps an upstream to log every send and answer with its scenario time. */
-class LoggingUpstream implements Upstream {
-  readonly log: LogEntry[] = [];
-  constructor(
-    private readonly inner: Upstream,
-    private readonly clock: VirtualScheduler,
-  ) {}
-  send(attempt: Attempt, onDone: (result: AttemptResult) => void) {
-    this.log.push({ t: this.clock.now(), type: "send", vendor: attempt.vendor });
-    return this.inner.send(attempt, (result) => {
-      const retryAfterMs = parseRetryAfter(result.headers);
-      this.log.push({
-        t: this.clock.now(),
-        type: "done",
-        vendor: attempt.vendor,
-        status: result.status,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      });
-      onDone(result);
-    });
-  }
-  async close() {}
-}
-
-/** Runs a scenario on the virtual clock with a logging upstream. */
-async function simulate(scenario: ResolvedScenario) {
-  const scheduler = new VirtualScheduler();
-  const models = new Map(
-    scenario.vendors.map((v) => [v.name, new VendorModel(v, scenario.faults, createRng(1))]),
-  );
-  const upstream = new LoggingUpstream(new SimUpstream(models, scheduler), scheduler);
-  const recorder = new Recorder(
-    scenario.router.lanes.map((l) => l.name),
-    routeInfos(scenario),
-  );
-  const plan = buildPlan(scenario.traffic, scenario.durationMs, scenario.seed);
-  const engine = new Engine({
-    plan,
-    durationMs: scenario.durationMs,
-    router: scenario.router,
-    random: createRng(7).next,
-    scheduler,
-    upstream,
-    recorder,
-  });
-  engine.start();
-  scheduler.run();
-  const result = await engine.done;
-  return { log: upstream.log, recorder, plan, result };
-}
 
 describe("Engine on the virtual clock", () => {
   it("P5 P14 sends nothing fresh to a throttled route until its Retry-After has passed", async () => {

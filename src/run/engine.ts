@@ -8,6 +8,8 @@ import { type AttemptResult, NO_USAGE, type Upstream } from "../upstream/upstrea
 
 interface EngineRequest extends RouterRequest {
   planned: PlannedRequest;
+  /** The routes its attempts went to, in order. */
+  tried: RouteId[];
 }
 
 /** What the engine tells listeners once per scenario second. */
@@ -117,7 +119,7 @@ export class Engine {
     const { plan, recorder } = this.o;
     for (let p = plan[this.cursor]; p !== undefined && p.intendedMs <= now; p = plan[this.cursor]) {
       this.cursor++;
-      recorder.generated(p.id, p.lane);
+      recorder.generated(p.id, p);
       this.o.onArrival?.(now - p.intendedMs);
       const request: EngineRequest = {
         id: p.id,
@@ -128,6 +130,7 @@ export class Engine {
         promptTokens: p.promptTokens,
         maxTokens: p.completionTokens,
         planned: p,
+        tried: [],
       };
       const shed = this.router.submit(request, now);
       if (shed) this.apply(shed, now);
@@ -159,16 +162,23 @@ export class Engine {
         recorder.settle(decision.request.id, { type: "deadline" });
         return;
       case "send":
-        this.send(decision.request, decision.route, decision.attempt, now);
+        this.send(decision.request, decision.route, decision.attempt, decision.probe, now);
         return;
     }
   }
 
-  private send(request: EngineRequest, route: RouteId, attempt: number, now: number): void {
+  private send(
+    request: EngineRequest,
+    route: RouteId,
+    attempt: number,
+    probe: boolean,
+    now: number,
+  ): void {
     const { recorder, upstream, scheduler } = this.o;
     const p = request.planned;
     if (attempt === 1) recorder.firstSend(p.lane, p.intendedMs, now);
-    recorder.sent(route);
+    recorder.sent(route, p, attempt === 1 && !probe, now);
+    request.tried.push(route);
     const lane = this.lanes.get(p.lane)!;
     const timeoutMs = Math.min(lane.timeoutMs, p.intendedMs + lane.deadlineMs - now);
     const { vendor, model } = splitRouteId(route);
@@ -217,14 +227,15 @@ export class Engine {
       verdict.type === "done" ? undefined : verdict.category;
     if (category === "throttled") this.throttled++;
     const { recorder } = this.o;
-    recorder.attemptDone(route, result.status, category, result.usage);
+    recorder.attemptDone(route, request.planned, result.status, category, result.usage, now);
     const p = request.planned;
     switch (verdict.type) {
       case "done":
         recorder.served(
           p.id,
-          p.lane,
+          p,
           route,
+          request.tried,
           p.intendedMs,
           now,
           p.stream ? result.firstTokenMs : undefined,

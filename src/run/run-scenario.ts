@@ -89,6 +89,7 @@ export async function runScenario(
   const recorder = new Recorder(
     scenario.router.lanes.map((l) => l.name),
     routes,
+    scenario.faults,
   );
   const common = {
     scenario,
