@@ -28,6 +28,7 @@ export function renderMarkdownReport(report: JsonReport): string {
         "p99 ms",
         "TTFT p95 ms",
         "queue age p95 ms",
+        "attempts per request",
       ],
       Object.entries(report.lanes).map(([name, l]) => [
         name,
@@ -38,6 +39,7 @@ export function renderMarkdownReport(report: JsonReport): string {
         l.latencyMs.p99,
         l.ttftMs.p95,
         l.queueAgeMs.p95,
+        l.attemptsPerRequest,
       ]),
     ),
     "",
@@ -54,6 +56,7 @@ export function renderMarkdownReport(report: JsonReport): string {
         "prompt tokens",
         "completion tokens",
         "spend USD",
+        "wasted USD",
       ],
       report.routes.map((r) => [
         `${r.vendor}/${r.model}`,
@@ -67,10 +70,51 @@ export function renderMarkdownReport(report: JsonReport): string {
         r.tokens.prompt,
         r.tokens.completion,
         r.spendUsd,
+        r.wastedSpendUsd,
       ]),
     ),
     "",
   ];
+  const tenants = Object.entries(report.tenants);
+  if (tenants.length > 1) {
+    out.push(
+      "### Tenants",
+      "",
+      table(
+        ["tenant", "requests", "ok", "latency p50 ms", "p95 ms", "spend USD", "wasted USD"],
+        tenants.map(([name, t]) => [
+          name,
+          t.requests,
+          t.ok,
+          t.latencyMs.p50,
+          t.latencyMs.p95,
+          t.spendUsd,
+          t.wastedSpendUsd,
+        ]),
+      ),
+      "",
+    );
+  }
+  if (report.faults.length > 0) {
+    out.push(
+      "### Faults (failover timing from onset, ms)",
+      "",
+      table(
+        ["fault", "start", "end", "detect", "stop sends", "reroute", "recovery", "wasted attempts"],
+        report.faults.map((f) => [
+          `${f.kind} ${f.vendor}${f.model ? `/${f.model}` : ""}`,
+          f.startMs,
+          f.endMs,
+          f.detectMs,
+          f.stopSendsMs,
+          f.rerouteMs,
+          f.recoveryMs,
+          f.wastedAttempts,
+        ]),
+      ),
+      "",
+    );
+  }
   if (report.thresholds.length > 0) {
     out.push(
       "### Thresholds",

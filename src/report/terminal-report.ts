@@ -2,7 +2,7 @@ import { Chalk, type ChalkInstance } from "chalk";
 import Table from "cli-table3";
 import { RULE_IDS } from "../router/types.js";
 import { formatDuration } from "../scenario/duration.js";
-import type { JsonReport } from "./json-report.js";
+import type { BurnReport, JsonReport } from "./json-report.js";
 
 export interface TerminalOptions {
   color: boolean;
@@ -48,6 +48,7 @@ export function renderTerminalReport(report: JsonReport, options: TerminalOption
     "p99",
     "TTFT p95",
     "queue age p95",
+    "attempts/req",
   ]);
   for (const [name, lane] of Object.entries(report.lanes)) {
     lanes.push([
@@ -59,6 +60,7 @@ export function renderTerminalReport(report: JsonReport, options: TerminalOption
       ms(lane.latencyMs.p99),
       ms(lane.ttftMs.p95),
       ms(lane.queueAgeMs.p95),
+      lane.attemptsPerRequest === null ? "-" : lane.attemptsPerRequest.toFixed(2),
     ]);
   }
   out.push(
@@ -92,11 +94,66 @@ export function renderTerminalReport(report: JsonReport, options: TerminalOption
       other || "-",
       pct(r.share),
       `${compact(r.tokens.prompt)} / ${compact(r.tokens.completion)}`,
-      `$${r.spendUsd.toFixed(2)}`,
+      spend(r, c),
       n(r.limits.rpm),
     ]);
   }
   out.push(c.bold("Routes"), routes.toString(), "");
+
+  const tenantNames = Object.keys(report.tenants);
+  if (tenantNames.length > 1) {
+    const tenants = table([
+      "tenant",
+      "requests",
+      "ok",
+      "latency p50",
+      "p95",
+      "tokens in/out",
+      "spend",
+    ]);
+    for (const name of tenantNames) {
+      const t = report.tenants[name]!;
+      tenants.push([
+        name,
+        n(t.requests),
+        t.requests ? `${n(t.ok)} (${pct(t.ok / t.requests)})` : "0",
+        ms(t.latencyMs.p50),
+        ms(t.latencyMs.p95),
+        `${compact(t.tokens.prompt)} / ${compact(t.tokens.completion)}`,
+        spend(t, c),
+      ]);
+    }
+    out.push(c.bold("Tenants"), tenants.toString(), "");
+  }
+
+  if (report.faults.length > 0) {
+    const faults = table([
+      "fault",
+      "window",
+      "detect",
+      "stop sends",
+      "reroute",
+      "recovery",
+      "wasted attempts",
+    ]);
+    for (const f of report.faults) {
+      faults.push([
+        `${f.kind} ${f.vendor}${f.model ? `/${f.model}` : ""}`,
+        `${formatDuration(f.startMs)}–${f.endMs === null ? "end" : formatDuration(f.endMs)}`,
+        ms(f.detectMs),
+        ms(f.stopSendsMs),
+        ms(f.rerouteMs),
+        ms(f.recoveryMs),
+        f.wastedAttempts === null ? "-" : n(f.wastedAttempts),
+      ]);
+    }
+    out.push(
+      c.bold("Faults") +
+        c.dim("  (failover timing from each fault's onset; - where it never happened)"),
+      faults.toString(),
+      "",
+    );
+  }
 
   out.push(
     c.bold("Over time") + c.dim("  (sends per route, 429s in brackets)"),
@@ -185,6 +242,14 @@ function compact(value: number): string {
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+/** Spend, with what of it served nobody (retried, cut, errored) when there was any. */
+function spend(b: BurnReport, c: ChalkInstance): string {
+  const total = `$${b.spendUsd.toFixed(2)}`;
+  return b.wastedSpendUsd >= 0.005
+    ? `${total} ${c.yellow(`(wasted $${b.wastedSpendUsd.toFixed(2)})`)}`
+    : total;
 }
 
 /** One line on what the router did: the rules it ran with, retries, probes, openings. */
