@@ -35,6 +35,7 @@ export const DEFAULT_TUNABLES: RouterTunables = {
     errorSpike: 5,
     windowMs: 10_000,
     slowFactor: 3,
+    baselineMs: 600_000,
     openMs: 30_000,
     probes: 1,
   },

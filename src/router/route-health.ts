@@ -3,11 +3,11 @@ import type { HealthPolicy } from "./types.js";
 
 export type HealthState = "healthy" | "cooling" | "open" | "half-open";
 
-/** Smoothing of the recent and the usual latency (weights of the newest sample). */
+/** Smoothing of the recent latency (the weight of the newest sample). */
 const RECENT_ALPHA = 0.3;
-const USUAL_ALPHA = 0.02;
-const USUAL_ALPHA_WHILE_SLOW = 0.002;
-/** Samples before the latency signal is trusted. */
+/** The usual latency is kept in this many slices of the baseline window. */
+const BASELINE_SLICES = 10;
+/** Samples a slice needs before its mean counts, and samples before the signal is trusted. */
 const MIN_LATENCY_SAMPLES = 5;
 
 export interface HealthRules {
@@ -37,8 +37,13 @@ export class RouteHealth {
   private readonly throttles: RollingSum;
   private readonly errors: RollingSum;
   private recentLatency = 0;
-  private usualLatency = 0;
   private latencySamples = 0;
+  /** Latency sums and counts per slice of the baseline window (a ring), and the newest slice. */
+  private readonly sliceSums = new Float64Array(BASELINE_SLICES);
+  private readonly sliceCounts = new Uint32Array(BASELINE_SLICES);
+  private slice = -1;
+  /** The lowest mean of a whole slice in the window: the route's usual latency. */
+  private usualLatency: number | undefined;
   /** Index into the shift steps; the last step is full weight. */
   private level: number;
   private lastStepMs = 0;
@@ -107,24 +112,46 @@ export class RouteHealth {
     this.lastStepMs = nowMs;
   }
 
-  recordLatency(latencyMs: number): void {
-    if (this.latencySamples === 0) {
-      this.recentLatency = latencyMs;
-      this.usualLatency = latencyMs;
-    } else {
-      // While the route is slow its usual latency barely moves: a slowdown that lasts
-      // must not become the new normal within a minute.
-      const usualAlpha = this.isSlow() ? USUAL_ALPHA_WHILE_SLOW : USUAL_ALPHA;
-      this.recentLatency += RECENT_ALPHA * (latencyMs - this.recentLatency);
-      this.usualLatency += usualAlpha * (latencyMs - this.usualLatency);
-    }
+  /**
+   * One answer's latency. The recent latency follows every answer; the usual one is
+   * the quickest stretch of the baseline window (by default the best minute of the
+   * last ten), so a slowdown that creeps up does not become the new normal as it goes.
+   */
+  recordLatency(latencyMs: number, nowMs: number): void {
+    this.recentLatency =
+      this.latencySamples === 0
+        ? latencyMs
+        : this.recentLatency + RECENT_ALPHA * (latencyMs - this.recentLatency);
     this.latencySamples++;
+    const slice = Math.floor(nowMs / (this.policy.baselineMs / BASELINE_SLICES));
+    if (slice !== this.slice) this.turnSlices(slice);
+    const i = slice % BASELINE_SLICES;
+    this.sliceSums[i]! += latencyMs;
+    this.sliceCounts[i]! += 1;
+  }
+
+  /** Moves to a new slice: clears the slices it skipped and settles the usual latency. */
+  private turnSlices(slice: number): void {
+    const from = this.slice < 0 ? slice : Math.max(this.slice + 1, slice - BASELINE_SLICES + 1);
+    for (let s = from; s <= slice; s++) {
+      this.sliceSums[s % BASELINE_SLICES] = 0;
+      this.sliceCounts[s % BASELINE_SLICES] = 0;
+    }
+    this.slice = slice;
+    let usual: number | undefined;
+    for (let k = 0; k < BASELINE_SLICES; k++) {
+      if (k === slice % BASELINE_SLICES || this.sliceCounts[k]! < MIN_LATENCY_SAMPLES) continue;
+      const mean = this.sliceSums[k]! / this.sliceCounts[k]!;
+      if (usual === undefined || mean < usual) usual = mean;
+    }
+    this.usualLatency = usual;
   }
 
   /** Recent latency well above the usual (P13's "latency creeps up"). */
   isSlow(): boolean {
     return (
       this.rules.signals &&
+      this.usualLatency !== undefined &&
       this.latencySamples >= MIN_LATENCY_SAMPLES &&
       this.recentLatency > this.policy.slowFactor * this.usualLatency
     );

@@ -343,7 +343,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
     if (this.rules.P4) budget.observe(observation, entry.mark, nowMs);
 
     if (category === undefined) {
-      health.recordLatency(nowMs - entry.sentAtMs);
+      health.recordLatency(nowMs - entry.sentAtMs, nowMs);
       if (entry.probe) health.recovered(nowMs);
       return { type: "done" };
     }

@@ -84,6 +84,8 @@ export interface HealthPolicy {
   windowMs: number;
   /** Recent latency above this multiple of the route's usual latency marks it slow. */
   slowFactor: number;
+  /** The window the usual latency is the best stretch of. */
+  baselineMs: number;
   /** How long an open route gets no fresh sends before it is probed (P14). */
   openMs: number;
   /** Probes in flight at once while half-open. */

@@ -60,6 +60,7 @@ export function toRouterConfig(
       errorSpike: h.errorSpike ?? d.health.errorSpike,
       windowMs: ms(h.window, d.health.windowMs),
       slowFactor: h.slowFactor ?? d.health.slowFactor,
+      baselineMs: ms(h.baseline, d.health.baselineMs),
       openMs: ms(h.open, d.health.openMs),
       probes: h.probes ?? d.health.probes,
     },

@@ -72,6 +72,9 @@ export const routerConfigSchema = z.strictObject({
       errorSpike: z.number().int().positive().optional().describe("errors in a window; default 5"),
       window: positiveDurationSchema.optional().describe("default 10s"),
       slowFactor: z.number().gt(1).optional().describe("recent/usual latency; default 3"),
+      baseline: positiveDurationSchema
+        .optional()
+        .describe("usual latency: the best tenth of this window; default 10m"),
       open: positiveDurationSchema.optional().describe("no fresh sends for this long; default 30s"),
       probes: z.number().int().positive().optional().describe("probes at once; default 1"),
     })
