@@ -92,7 +92,7 @@ describe("scenario loader", () => {
   it("lists the allowed kinds for an unknown type", () => {
     const problems = problemsOf(GOOD.replace("type: constant", "type: burst"));
     expect(problems).toEqual([
-      'scenario.yaml: traffic.0.type: expected one of "constant", "spike" (got "burst") (line 7)',
+      'scenario.yaml: traffic.0.type: expected one of "constant", "spike", "poisson", "ramp", "step", "diurnal", "replay" (got "burst") (line 7)',
     ]);
   });
 

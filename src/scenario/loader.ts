@@ -1,17 +1,19 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { z } from "zod";
 import { parseThreshold } from "../metrics/thresholds.js";
 import { PRESET_NAMES, type PresetName } from "../router/presets.js";
 import type { RouterConfig } from "../router/types.js";
-import type { ArrivalSpec } from "../traffic/types.js";
+import { expectedRequests } from "../traffic/plan.js";
+import { MAX_TRACE_PROBLEMS, parseTrace } from "../traffic/replay-arrivals.js";
+import type { ArrivalSpec, TraceRequest } from "../traffic/types.js";
 import { resolveFault } from "../vendor/faults/fault-kinds.js";
 import type { FaultSpec, VendorSpec } from "../vendor/types.js";
-import { parseDuration, resolveTime } from "./duration.js";
+import { formatDuration, parseDuration, resolveTime } from "./duration.js";
 import { applyOverrides, type Override } from "./overrides.js";
 import { closest, formatIssues, InputError, type PathSegment, problem } from "./problems.js";
 import { type VendorProfileFile, vendorProfileSchema } from "./profile-schema.js";
-import { readDocument, type SourceDocument } from "./read-document.js";
+import { displayName, readDocument, type SourceDocument } from "./read-document.js";
 import {
   builtInProfileNames,
   builtInScenarioNames,
@@ -21,6 +23,7 @@ import {
 import { routerReferenceProblems, toRouterConfig } from "./router-config.js";
 import { type RouterConfigFile, routerConfigSchema } from "./router-schema.js";
 import { type ScenarioFile, scenarioWithRouterSchema } from "./scenario-schema.js";
+import { tokenSizeProblems } from "./schema-parts.js";
 
 /** A scenario with every reference resolved and every time in scenario milliseconds. */
 export interface ResolvedScenario {
@@ -193,25 +196,15 @@ function resolveScenario(
   for (const { path, message } of routerReferenceProblems(router)) report(path, message);
   const laneNames = Object.keys(router.lanes);
   const classNames = Object.keys(router.classes);
-  file.traffic.forEach((arrival, i) => {
-    if (!laneNames.includes(arrival.lane)) {
-      report(
-        ["traffic", i, "lane"],
-        `unknown lane "${arrival.lane}" (router.lanes has: ${laneNames.join(", ")})`,
-      );
-    }
-    if (!classNames.includes(arrival.class)) {
-      report(
-        ["traffic", i, "class"],
-        `unknown class "${arrival.class}" (router.classes has: ${classNames.join(", ")})`,
-      );
-    }
-    for (const key of ["prompt", "completion"] as const) {
-      const size = arrival[key];
-      if (typeof size === "object" && size.type === "uniform" && size.min > size.max) {
-        report(["traffic", i, key], `min (${size.min}) is above max (${size.max})`);
-      }
-    }
+  const traffic = resolveTraffic(file.traffic, {
+    durationMs,
+    at,
+    scenarioDir,
+    cwd,
+    laneNames,
+    classNames,
+    report,
+    problems,
   });
   file.faults.forEach((fault, i) => {
     if (!vendorNames.includes(fault.vendor)) {
@@ -233,7 +226,7 @@ function resolveScenario(
     if (typeof parsed === "string")
       report(["thresholds", i], `${parsed} (got ${JSON.stringify(expr)})`);
   }
-  const planned = plannedRequests(file.traffic, durationMs, at);
+  const planned = plannedRequests(traffic, durationMs);
   if (planned > MAX_PLANNED_REQUESTS) {
     report(
       ["traffic"],
@@ -242,31 +235,6 @@ function resolveScenario(
     );
   }
   if (problems.length > 0) throw new InputError(problems);
-
-  const traffic: ArrivalSpec[] = file.traffic.map((a) => {
-    const shape = {
-      lane: a.lane,
-      class: a.class,
-      tenant: a.tenant,
-      prompt: a.prompt,
-      completion: a.completion,
-      stream: a.stream,
-    };
-    if (a.type === "constant") {
-      const fromMs = at(a.from);
-      const untilMs = a.for === undefined ? durationMs : Math.min(durationMs, fromMs + at(a.for));
-      return { type: "constant", rate: a.rate, fromMs, untilMs, ...shape };
-    }
-    return {
-      type: "spike",
-      rate: a.rate,
-      fromMs: at(a.from),
-      riseMs: at(a.rise),
-      holdMs: at(a.hold),
-      fallMs: at(a.fall),
-      ...shape,
-    };
-  });
 
   return {
     file: source.displayName,
@@ -287,22 +255,195 @@ function resolveScenario(
 export const MAX_PLANNED_REQUESTS = 5_000_000;
 
 /** How many requests the traffic will plan: the area under each arrival's rate. */
-function plannedRequests(
-  traffic: ScenarioFile["traffic"],
-  durationMs: number,
-  at: (t: number | string) => number,
-): number {
+function plannedRequests(traffic: readonly ArrivalSpec[], durationMs: number): number {
   let total = 0;
-  for (const a of traffic) {
-    if (a.type === "constant") {
-      const from = at(a.from);
-      const until = a.for === undefined ? durationMs : Math.min(durationMs, from + at(a.for));
-      total += (a.rate * Math.max(0, until - from)) / 1000;
-    } else {
-      total += (a.rate * (at(a.hold) + (at(a.rise) + at(a.fall)) / 2)) / 1000;
-    }
-  }
+  for (const a of traffic) total += expectedRequests(a, durationMs);
   return total;
+}
+
+interface TrafficContext {
+  durationMs: number;
+  at: (t: number | string) => number;
+  scenarioDir: string;
+  cwd: string;
+  laneNames: readonly string[];
+  classNames: readonly string[];
+  report: (path: PathSegment[], message: string) => void;
+  problems: string[];
+}
+
+/**
+ * The scenario's traffic in scenario milliseconds, with its problems reported:
+ * lanes and classes the router lacks, sizes zod cannot check, steps out of order,
+ * a trace that cannot be read or has bad lines (each named by its line).
+ */
+function resolveTraffic(arrivals: ScenarioFile["traffic"], ctx: TrafficContext): ArrivalSpec[] {
+  const { durationMs, at, report } = ctx;
+  const laneProblem = (lane: string) =>
+    ctx.laneNames.includes(lane)
+      ? undefined
+      : `unknown lane "${lane}" (router.lanes has: ${ctx.laneNames.join(", ")})`;
+  const classProblem = (cls: string) =>
+    ctx.classNames.includes(cls)
+      ? undefined
+      : `unknown class "${cls}" (router.classes has: ${ctx.classNames.join(", ")})`;
+  /** A window from `from` lasting `for`, or to the end; cut at the scenario's end. */
+  const window = (from: number | string, span: number | string | undefined) => {
+    const fromMs = at(from);
+    const untilMs = span === undefined ? durationMs : Math.min(durationMs, fromMs + at(span));
+    return { fromMs, untilMs };
+  };
+
+  return arrivals.map((a, i): ArrivalSpec => {
+    const clientRetries = a.clientRetries
+      ? {
+          clientRetries: {
+            max: a.clientRetries.max,
+            delayMs: parseDuration(a.clientRetries.delay),
+          },
+        }
+      : {};
+    if (a.type === "replay") {
+      const requests = readTrace(a, i, ctx, laneProblem, classProblem);
+      return {
+        type: "replay",
+        file: a.file,
+        fromMs: at(a.from),
+        speed: a.speed,
+        requests,
+        ...(a.class !== undefined ? { class: a.class } : {}),
+        stream: a.stream,
+        ...clientRetries,
+      };
+    }
+
+    const lane = laneProblem(a.lane);
+    if (lane) report(["traffic", i, "lane"], lane);
+    const cls = classProblem(a.class);
+    if (cls) report(["traffic", i, "class"], cls);
+    for (const key of ["prompt", "completion"] as const) {
+      for (const p of tokenSizeProblems(a[key])) report(["traffic", i, key, ...p.path], p.message);
+    }
+    if (a.tenants !== undefined) {
+      if (a.tenant !== undefined)
+        report(["traffic", i, "tenants"], "give tenant or tenants, not both");
+      if (Object.keys(a.tenants).length === 0)
+        report(["traffic", i, "tenants"], "expected at least one tenant with its weight");
+    }
+    const shape = {
+      lane: a.lane,
+      class: a.class,
+      tenant: a.tenant ?? "default",
+      ...(a.tenants !== undefined
+        ? { tenants: Object.entries(a.tenants).map(([name, weight]) => ({ name, weight })) }
+        : {}),
+      prompt: a.prompt,
+      completion: a.completion,
+      stream: a.stream,
+      ...clientRetries,
+    };
+
+    switch (a.type) {
+      case "constant":
+      case "poisson":
+        return { type: a.type, rate: a.rate, ...window(a.from, a.for), ...shape };
+      case "spike":
+        return {
+          type: "spike",
+          rate: a.rate,
+          fromMs: at(a.from),
+          riseMs: at(a.rise),
+          holdMs: at(a.hold),
+          fallMs: at(a.fall),
+          ...shape,
+        };
+      case "ramp": {
+        const fromMs = at(a.from);
+        const forMs = a.for === undefined ? Math.max(0, durationMs - fromMs) : at(a.for);
+        return { type: "ramp", startRate: a.start, endRate: a.end, fromMs, forMs, ...shape };
+      }
+      case "step": {
+        const steps = a.steps.map((s) => ({ atMs: at(s.at), rate: s.rate }));
+        steps.forEach((s, j) => {
+          const before = steps[j - 1];
+          if (before && s.atMs < before.atMs) {
+            report(
+              ["traffic", i, "steps", j, "at"],
+              `steps must be in time order (this one is at ${formatDuration(s.atMs)}, ` +
+                `the one before at ${formatDuration(before.atMs)})`,
+            );
+          }
+        });
+        return { type: "step", steps, ...shape };
+      }
+    }
+    // What is left is a diurnal curve.
+    const periodMs = at(a.period);
+    if (!(periodMs > 0)) report(["traffic", i, "period"], "expected a period above zero");
+    if (a.peak < a.base)
+      report(["traffic", i, "peak"], `peak (${a.peak}) is below base (${a.base})`);
+    const peakMs = a.peakAt === undefined ? periodMs / 2 : at(a.peakAt);
+    return {
+      type: "diurnal",
+      base: a.base,
+      peak: a.peak,
+      periodMs,
+      peakMs,
+      ...window(a.from, a.for),
+      ...shape,
+    };
+  });
+}
+
+/**
+ * Reads a replay's trace (relative to the scenario file) and checks each line's
+ * lane and class, reporting problems against the trace with their line numbers.
+ */
+function readTrace(
+  a: Extract<ScenarioFile["traffic"][number], { type: "replay" }>,
+  i: number,
+  ctx: TrafficContext,
+  laneProblem: (lane: string) => string | undefined,
+  classProblem: (cls: string) => string | undefined,
+): TraceRequest[] {
+  const path = resolve(ctx.scenarioDir, a.file);
+  const name = displayName(path, ctx.cwd);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    ctx.report(
+      ["traffic", i, "file"],
+      code === "ENOENT"
+        ? `no such file "${a.file}" (looked for ${name}; a trace is found relative to the scenario file)`
+        : `cannot read the trace "${a.file}" (${code ?? String(error)})`,
+    );
+    return [];
+  }
+  let requests: TraceRequest[];
+  try {
+    requests = parseTrace(text, name);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    ctx.problems.push(...error.problems);
+    return [];
+  }
+  const found: string[] = [];
+  for (const r of requests) {
+    const lane = laneProblem(r.lane);
+    if (lane) found.push(`${name}: lane: ${lane} (line ${r.line})`);
+    const cls = r.class ?? a.class;
+    const clsProblem =
+      cls === undefined
+        ? `required: the line gives no class and traffic.${i} has no class for it`
+        : classProblem(cls);
+    if (clsProblem) found.push(`${name}: class: ${clsProblem} (line ${r.line})`);
+  }
+  ctx.problems.push(...found.slice(0, MAX_TRACE_PROBLEMS));
+  if (found.length > MAX_TRACE_PROBLEMS)
+    ctx.problems.push(`${name}: ... and ${found.length - MAX_TRACE_PROBLEMS} more problems`);
+  return requests;
 }
 
 export function toVendorSpec(name: string, profile: VendorProfileFile): VendorSpec {

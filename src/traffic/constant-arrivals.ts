@@ -4,7 +4,8 @@ export function constantArrivalTimes(rate: number, fromMs: number, untilMs: numb
   const intervalMs = 1000 / rate;
   const times: number[] = [];
   for (let i = 0; ; i++) {
-    const t = fromMs + i * intervalMs;
+    // (i > 0: at a vanishing rate the interval overflows, and 0 × Infinity is NaN.)
+    const t = i === 0 ? fromMs : fromMs + i * intervalMs;
     if (t >= untilMs) break;
     times.push(t);
   }

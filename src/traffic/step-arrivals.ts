@@ -1,0 +1,38 @@
+import { arrivalsFromCumulative } from "./rate-curve.js";
+import type { RateStep } from "./types.js";
+
+/**
+ * Requests per second of a staircase at scenario time t: each step's rate holds
+ * until the next step; 0 before the first. Steps are in time order.
+ */
+export function stepRateAt(steps: readonly RateStep[], t: number): number {
+  let rate = 0;
+  for (const step of steps) {
+    if (step.atMs > t) break;
+    rate = step.rate;
+  }
+  return rate;
+}
+
+/** Expected requests of a staircase from time 0 up to scenario time t. */
+export function stepCumulative(steps: readonly RateStep[], t: number): number {
+  let total = 0;
+  for (const [i, step] of steps.entries()) {
+    if (step.atMs >= t) break;
+    const end = Math.min(t, steps[i + 1]?.atMs ?? t);
+    total += (step.rate * (end - step.atMs)) / 1000;
+  }
+  return total;
+}
+
+/** Evenly paced arrivals of a staircase up to untilMs (deterministic). */
+export function stepArrivalTimes(steps: readonly RateStep[], untilMs: number): number[] {
+  const first = steps[0];
+  if (!first) return [];
+  return arrivalsFromCumulative(
+    (t) => stepCumulative(steps, t),
+    first.atMs,
+    untilMs,
+    steps.map((s) => s.atMs),
+  );
+}
