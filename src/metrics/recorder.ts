@@ -26,6 +26,8 @@ export interface LaneMetrics extends Burn {
   ok: number;
   /** Upstream attempts, the first of each request and its retries. */
   attempts: number;
+  /** Requests the user's own client sent again after the router gave up on them. */
+  clientRetries: number;
   latency: MsHistogram;
   ttft: MsHistogram;
   queueAge: MsHistogram;
@@ -96,6 +98,7 @@ export class Recorder {
         requests: 0,
         ok: 0,
         attempts: 0,
+        clientRetries: 0,
         ...noBurn(),
         latency: new MsHistogram(),
         ttft: new MsHistogram(),
@@ -123,6 +126,10 @@ export class Recorder {
     this.lane(tags.lane).requests++;
     this.tenant(tags.tenant).requests++;
     bump(this.second.arrivals, tags.lane);
+  }
+
+  clientRetry(tags: RequestTags): void {
+    this.lane(tags.lane).clientRetries++;
   }
 
   /** Queue age: from the intended start to the first send. */

@@ -21,6 +21,8 @@ export interface LaneReport extends BurnReport {
   /** Upstream attempts (first tries and retries), and per generated request. */
   attempts: number;
   attemptsPerRequest: number | null;
+  /** Requests the users' own clients sent again (naive client retries). */
+  clientRetries: number;
   latencyMs: Summary;
   ttftMs: Summary;
   queueAgeMs: Summary;
@@ -123,6 +125,7 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
       ok: lane.ok,
       attempts: lane.attempts,
       attemptsPerRequest: perRequest(lane.attempts, lane.requests),
+      clientRetries: lane.clientRetries,
       latencyMs: lane.latency.summary(),
       ttftMs: lane.ttft.summary(),
       queueAgeMs: lane.queueAge.summary(),

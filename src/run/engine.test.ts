@@ -118,6 +118,50 @@ describe("Engine on the virtual clock", () => {
     );
   });
 
+  it("naive clients send a failed request again after their fixed delay; it ends once", async () => {
+    const scenario = testScenario({
+      durationMs: 10_000,
+      faults: [
+        {
+          id: "f0",
+          kind: "server-error",
+          vendor: "vendor-a",
+          fromMs: 0,
+          untilMs: Number.POSITIVE_INFINITY,
+          probability: 1,
+        },
+        {
+          id: "f1",
+          kind: "server-error",
+          vendor: "vendor-b",
+          fromMs: 0,
+          untilMs: Number.POSITIVE_INFINITY,
+          probability: 1,
+        },
+      ],
+    });
+    scenario.traffic = scenario.traffic.map((a) => ({
+      ...a,
+      rate: 1,
+      untilMs: 10_000,
+      clientRetries: { max: 2, delayMs: 1000 },
+    }));
+    scenario.router.health.errorSpike = 1_000_000;
+    scenario.router.retry.maxAttempts = 2;
+    scenario.router.retry.minPerSecond = 100;
+    const { log, recorder, plan } = await simulate(scenario);
+    const totals = recorder.ledger.totals();
+    expect(totals.generated).toBe(plan.length);
+    expect(totals.balanced).toBe(true);
+    expect(totals.failed).toEqual({ "server-error": plan.length });
+    // Each request: the client's first try and two client retries, two attempts each.
+    expect(recorder.lanes.get("interactive")!.clientRetries).toBe(2 * plan.length);
+    expect(log.filter((e) => e.type === "send")).toHaveLength(6 * plan.length);
+    // A client retry goes out a second after the router gave up, not before.
+    const sends = log.filter((e) => e.type === "send" && e.requestId === plan[0]!.id);
+    expect(sends[2]!.t - sends[1]!.t).toBeGreaterThanOrEqual(1000);
+  });
+
   it("sim runs are deterministic: the same seed gives the same measurements", async () => {
     const a = await runScenario(testScenario(), { mode: "sim", seed: 3, speed: 1 });
     const b = await runScenario(testScenario(), { mode: "sim", seed: 3, speed: 1 });

@@ -10,7 +10,14 @@ interface EngineRequest extends RouterRequest {
   planned: PlannedRequest;
   /** The routes its attempts went to, in order. */
   tried: RouteId[];
+  /** How often the user's own client has sent it again (naive client retries). */
+  clientRetry: number;
 }
+
+type GiveUp =
+  | { type: "failed"; reason: string }
+  | { type: "shed"; reason: string }
+  | { type: "deadline" };
 
 /** What the engine tells listeners once per scenario second. */
 export interface SecondSnapshot {
@@ -52,6 +59,8 @@ export interface EngineResult {
 export class Engine {
   private readonly router: Router<EngineRequest>;
   private readonly lanes = new Map<string, LaneConfig>();
+  /** Requests a client will send again after its fixed delay, and how to call that off. */
+  private readonly clientRetries = new Map<number, { request: EngineRequest; cancel: Cancel }>();
   private readonly inFlight = new Map<
     number,
     { cancelSend: () => void; cancelTimeout: Cancel; finish: (result: AttemptResult) => void }
@@ -88,6 +97,11 @@ export class Engine {
     this.stopped = true;
     this.cursor = this.o.plan.length;
     this.shedWaiting("interrupted");
+    for (const [id, pending] of this.clientRetries) {
+      pending.cancel();
+      this.o.recorder.settle(id, { type: "shed", reason: "interrupted" });
+    }
+    this.clientRetries.clear();
     this.o.scheduler.at(this.o.scheduler.now() + graceMs, () => {
       for (const [id, attempt] of this.inFlight) {
         attempt.cancelSend();
@@ -131,6 +145,7 @@ export class Engine {
         maxTokens: p.completionTokens,
         planned: p,
         tried: [],
+        clientRetry: 0,
       };
       const shed = this.router.submit(request, now);
       if (shed) this.apply(shed, now);
@@ -153,13 +168,12 @@ export class Engine {
   }
 
   private apply(decision: Decision<EngineRequest>, now: number): void {
-    const { recorder } = this.o;
     switch (decision.type) {
       case "shed":
-        recorder.settle(decision.request.id, { type: "shed", reason: decision.reason });
+        this.giveUp(decision.request, { type: "shed", reason: decision.reason }, now);
         return;
       case "deadline":
-        recorder.settle(decision.request.id, { type: "deadline" });
+        this.giveUp(decision.request, { type: "deadline" }, now);
         return;
       case "send":
         this.send(decision.request, decision.route, decision.attempt, decision.probe, now);
@@ -176,7 +190,7 @@ export class Engine {
   ): void {
     const { recorder, upstream, scheduler } = this.o;
     const p = request.planned;
-    if (attempt === 1) recorder.firstSend(p.lane, p.intendedMs, now);
+    if (attempt === 1 && request.clientRetry === 0) recorder.firstSend(p.lane, p.intendedMs, now);
     recorder.sent(route, p, attempt === 1 && !probe, now);
     request.tried.push(route);
     const lane = this.lanes.get(p.lane)!;
@@ -243,18 +257,51 @@ export class Engine {
         break;
       case "failed":
         // Denied a retry by the router's own budget: say so, not only what failed.
-        recorder.settle(p.id, {
-          type: "failed",
-          reason: verdict.why === "retry-budget" ? "retry-budget" : verdict.category,
-        });
+        this.giveUp(
+          request,
+          {
+            type: "failed",
+            reason: verdict.why === "retry-budget" ? "retry-budget" : verdict.category,
+          },
+          now,
+        );
         break;
       case "deadline":
-        recorder.settle(p.id, { type: "deadline" });
+        this.giveUp(request, { type: "deadline" }, now);
         break;
       case "retry":
         break;
     }
     this.pump();
+  }
+
+  /**
+   * The router is done with a request it could not serve. A naive client of that
+   * traffic sends it again after its fixed, shared delay, as a new request to the
+   * router (latency still counts from the user's intended start); otherwise, or once
+   * its retries are spent, the request ends in the ledger.
+   */
+  private giveUp(request: EngineRequest, outcome: GiveUp, now: number): void {
+    const retries = request.planned.clientRetries;
+    if (!retries || request.clientRetry >= retries.max || this.stopped) {
+      this.o.recorder.settle(request.id, outcome);
+      return;
+    }
+    const at = now + retries.delayMs;
+    const again: EngineRequest = {
+      ...request,
+      arrivedMs: at,
+      tried: request.tried,
+      clientRetry: request.clientRetry + 1,
+    };
+    const cancel = this.o.scheduler.at(at, () => {
+      this.clientRetries.delete(request.id);
+      this.o.recorder.clientRetry(request.planned);
+      const shed = this.router.submit(again, at);
+      if (shed) this.apply(shed, at);
+      this.pump();
+    });
+    this.clientRetries.set(request.id, { request: again, cancel });
   }
 
   /**
@@ -302,7 +349,10 @@ export class Engine {
   private checkFinished(): void {
     if (this.finished) return;
     const drained =
-      this.cursor >= this.o.plan.length && this.router.waiting === 0 && this.inFlight.size === 0;
+      this.cursor >= this.o.plan.length &&
+      this.router.waiting === 0 &&
+      this.inFlight.size === 0 &&
+      this.clientRetries.size === 0;
     // A run lasts at least its scenario's duration, so the series covers all of it;
     // past that, it ends once every request is settled (checked at least each tick).
     if (drained && (this.stopped || this.o.scheduler.now() >= this.o.durationMs)) this.finish();
