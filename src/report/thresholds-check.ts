@@ -1,5 +1,6 @@
 import { holds, parseThreshold, type Threshold, thresholdValue } from "../metrics/thresholds.js";
 import type { ResolvedScenario } from "../scenario/loader.js";
+import { trafficTenants } from "../traffic/tenants.js";
 import { InputError } from "../scenario/problems.js";
 import type { JsonReport, ThresholdResult } from "./json-report.js";
 
@@ -14,6 +15,7 @@ export function collectThresholds(
   const scopes = {
     lanes: scenario.router.lanes.map((l) => l.name),
     vendors: scenario.vendors.map((v) => v.name),
+    tenants: trafficTenants(scenario.traffic),
   };
   const problems: string[] = [];
   const thresholds: Threshold[] = [];

@@ -6,6 +6,7 @@ import { PRESET_NAMES, type PresetName } from "../router/presets.js";
 import type { RouterConfig } from "../router/types.js";
 import { expectedRequests } from "../traffic/plan.js";
 import { MAX_TRACE_PROBLEMS, parseTrace } from "../traffic/replay-arrivals.js";
+import { trafficTenants } from "../traffic/tenants.js";
 import type { ArrivalSpec, TraceRequest } from "../traffic/types.js";
 import { resolveFault } from "../vendor/faults/fault-kinds.js";
 import type { FaultSpec, VendorSpec } from "../vendor/types.js";
@@ -220,7 +221,20 @@ function resolveScenario(
       report(["faults", i, "model"], `vendor "${fault.vendor}" has no model "${fault.model}"`);
     }
   });
-  const thresholdScopes = { lanes: laneNames, vendors: vendorNames };
+  const tenantNames = trafficTenants(traffic);
+  for (const tenant of tenantNames) {
+    const clash = laneNames.includes(tenant)
+      ? "a lane"
+      : vendorNames.includes(tenant)
+        ? "a vendor"
+        : "";
+    if (clash && file.thresholds.some((t) => t.trim().startsWith(`${tenant}.`)))
+      report(
+        ["thresholds"],
+        `tenant "${tenant}" has the name of ${clash}: a threshold on it is ambiguous`,
+      );
+  }
+  const thresholdScopes = { lanes: laneNames, vendors: vendorNames, tenants: tenantNames };
   for (const [i, expr] of file.thresholds.entries()) {
     const parsed = parseThreshold(expr, thresholdScopes);
     if (typeof parsed === "string")
