@@ -3,6 +3,7 @@ import type { Recorder } from "../metrics/recorder.js";
 import type { ErrorCategory } from "../router/error-category.js";
 import { type Decision, Router, type RouterRequest, type RouterSummary } from "../router/router.js";
 import { type LaneConfig, type RouteId, type RouterConfig, splitRouteId } from "../router/types.js";
+import type { PlanSource } from "../traffic/traffic-plan.js";
 import type { PlannedRequest } from "../traffic/types.js";
 import { type AttemptResult, NO_USAGE, type Upstream } from "../upstream/upstream.js";
 
@@ -12,6 +13,8 @@ interface EngineRequest extends RouterRequest {
   tried: RouteId[];
   /** How often the user's own client has sent it again (naive client retries). */
   clientRetry: number;
+  /** Whether any attempt of it has gone out yet. */
+  everSent: boolean;
 }
 
 type GiveUp =
@@ -31,7 +34,8 @@ export interface SecondSnapshot {
 }
 
 export interface EngineOptions {
-  plan: readonly PlannedRequest[];
+  /** The traffic plan (typed columns in a run; an array in tests). */
+  plan: PlanSource;
   durationMs: number;
   router: RouterConfig;
   /** The router's seeded random source (retry jitter), uniform in [0, 1). */
@@ -68,6 +72,8 @@ export class Engine {
   private cursor = 0;
   private wake: { atMs: number; cancel: Cancel } | undefined;
   private tickCancel: Cancel | undefined;
+  /** The end of the last second closed in the series. */
+  private lastClosedMs = 0;
   private throttled = 0;
   private stopped = false;
   private finished = false;
@@ -122,7 +128,7 @@ export class Engine {
   }
 
   private scheduleNextArrival(): void {
-    const next = this.o.plan[this.cursor];
+    const next = this.o.plan.at(this.cursor);
     if (next) this.o.scheduler.at(next.intendedMs, () => this.arrive());
   }
 
@@ -131,7 +137,9 @@ export class Engine {
     if (this.stopped) return;
     const now = this.o.scheduler.now();
     const { plan, recorder } = this.o;
-    for (let p = plan[this.cursor]; p !== undefined && p.intendedMs <= now; p = plan[this.cursor]) {
+    for (;;) {
+      const p = plan.at(this.cursor);
+      if (p === undefined || p.intendedMs > now) break;
       this.cursor++;
       recorder.generated(p.id, p);
       this.o.onArrival?.(now - p.intendedMs);
@@ -146,6 +154,7 @@ export class Engine {
         planned: p,
         tried: [],
         clientRetry: 0,
+        everSent: false,
       };
       const shed = this.router.submit(request, now);
       if (shed) this.apply(shed, now);
@@ -190,7 +199,11 @@ export class Engine {
   ): void {
     const { recorder, upstream, scheduler } = this.o;
     const p = request.planned;
-    if (attempt === 1 && request.clientRetry === 0) recorder.firstSend(p.lane, p.intendedMs, now);
+    // Queue age: to the first send of the user's request, whichever client try it was.
+    if (!request.everSent) {
+      recorder.firstSend(p.lane, p.intendedMs, now);
+      request.everSent = true;
+    }
     recorder.sent(route, p, attempt === 1 && !probe, now);
     request.tried.push(route);
     const lane = this.lanes.get(p.lane)!;
@@ -332,6 +345,7 @@ export class Engine {
     this.tickCancel = this.o.scheduler.at(atMs, () => {
       const t = atMs / 1000;
       this.o.recorder.closeSecond(t, (lane) => this.router.queueDepth(lane));
+      this.lastClosedMs = atMs;
       this.o.onSecond?.({
         t: atMs,
         durationMs: this.o.durationMs,
@@ -364,8 +378,9 @@ export class Engine {
     this.wake?.cancel();
     this.tickCancel?.();
     const now = this.o.scheduler.now();
-    // A stop lands between ticks: close the last, partial second of the series.
-    if (this.stopped) {
+    // A run ends between ticks: close the last, partial second of the series, so
+    // what happened in it is in a row as well as in the totals.
+    if (now > this.lastClosedMs) {
       this.o.recorder.closeSecond(Math.ceil(now / 1000), (lane) => this.router.queueDepth(lane));
     }
     this.resolveDone({ endedMs: now, partial: this.stopped, router: this.router.summary() });
