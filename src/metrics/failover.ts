@@ -12,6 +12,8 @@ export interface FailoverTiming {
   wastedAttempts: number;
 }
 
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
 /** Router reactions that count as noticing a fault. */
 const REACTIONS = new Set<RouterEvent["kind"]>(["cooling", "open", "slow"]);
 /** A route has its share back when a 10-second mean reaches this much of its share before. */
@@ -72,11 +74,14 @@ export class FailoverWatch {
     const reaction = events.find(
       (e) => e.t >= start && this.routes.has(e.route) && REACTIONS.has(e.kind),
     );
+    // Tenths of a millisecond: finer than any clock the harness runs on.
+    const since = (t: number | undefined) => (t === undefined ? null : round(t - start));
+    const recovery = this.recovery(series);
     return {
-      detectMs: reaction ? reaction.t - start : null,
-      stopSendsMs: this.lastFreshSendMs === undefined ? null : this.lastFreshSendMs - start,
-      rerouteMs: this.reroutedMs === undefined ? null : this.reroutedMs - start,
-      recoveryMs: this.recovery(series),
+      detectMs: since(reaction?.t),
+      stopSendsMs: since(this.lastFreshSendMs),
+      rerouteMs: since(this.reroutedMs),
+      recoveryMs: recovery === null ? null : round(recovery),
       wastedAttempts: this.wasted,
     };
   }

@@ -54,7 +54,7 @@ describe("failover timing from the ground truth of the fault timeline", () => {
         (e) => e.route === route && e.t >= 10_000 && ["cooling", "open", "slow"].includes(e.kind),
       );
       expect(reaction).toBeDefined();
-      expect(fault.detectMs).toBe(reaction!.t - 10_000);
+      expect(fault.detectMs).toBeCloseTo(reaction!.t - 10_000, 1);
       expect(fault.detectMs).toBeLessThan(2000);
 
       // Stop-sends: the last first attempt (not a probe) sent to vendor-a while it was down.
@@ -74,7 +74,7 @@ describe("failover timing from the ground truth of the fault timeline", () => {
           !probes.has(e.t),
       );
       expect(fresh.length).toBeGreaterThan(0);
-      expect(fault.stopSendsMs).toBe(fresh.at(-1)!.t - 10_000);
+      expect(fault.stopSendsMs).toBeCloseTo(fresh.at(-1)!.t - 10_000, 1);
       // The router stopped feeding vendor-a soon after it noticed.
       expect(fault.stopSendsMs!).toBeLessThan(fault.detectMs! + 2000);
 
