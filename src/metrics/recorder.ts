@@ -1,6 +1,6 @@
 import type { ErrorCategory } from "../router/error-category.js";
 import type { RouteId } from "../router/types.js";
-import type { FaultSpec } from "../vendor/types.js";
+import type { FaultSpec, ModelSpec } from "../vendor/types.js";
 import { FailoverWatch } from "./failover.js";
 import { MsHistogram } from "./histogram.js";
 import { Ledger, type LedgerOutcome } from "./ledger.js";
@@ -9,7 +9,8 @@ export interface RouteInfo {
   id: RouteId;
   vendor: string;
   model: string;
-  limits: { rpm: number; tpm: number };
+  /** The model's stated limits, from its vendor profile. */
+  limits: ModelSpec["limits"];
   price: { inputPerMTok: number; outputPerMTok: number };
 }
 

@@ -4,6 +4,7 @@ import type { Burn, SeriesRow } from "../metrics/recorder.js";
 import type { RouterSummary } from "../router/router.js";
 import type { HarnessHealth } from "../run/harness-health.js";
 import type { RunResult } from "../run/run-scenario.js";
+import type { ModelSpec } from "../vendor/types.js";
 
 /** Bumped only on a breaking change of the report's shape (CONTRACT.md). */
 export const REPORT_VERSION = 1;
@@ -44,7 +45,8 @@ export interface RouteReport extends BurnReport {
   errors: Record<string, number>;
   /** Share of all answered requests that this route answered. */
   share: number;
-  limits: { rpm: number; tpm: number };
+  /** The model's stated limits, from its vendor profile (rpm, tpm, algorithm, ...). */
+  limits: ModelSpec["limits"];
 }
 
 export interface FaultReport {
