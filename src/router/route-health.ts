@@ -31,6 +31,8 @@ export interface HealthRules {
  */
 export class RouteHealth {
   cooldownUntilMs = Number.NEGATIVE_INFINITY;
+  /** When the latest 429 came back. */
+  private lastThrottleMs = Number.NEGATIVE_INFINITY;
   openUntilMs = Number.NEGATIVE_INFINITY;
   private opened = false;
   probesInFlight = 0;
@@ -76,8 +78,16 @@ export class RouteHealth {
     this.cooldownUntilMs = Math.max(this.cooldownUntilMs, untilMs);
   }
 
-  /** A 429; returns true when it opened the route (a burst, P13). */
-  recordThrottle(nowMs: number): boolean {
+  /**
+   * A 429 to an attempt sent at sentAtMs; returns true when it opened the route (a
+   * burst, P13). A 429 to an attempt sent before the last one came back is the same
+   * news again (calls in flight at a cap all hear it): only 429s to sends made after
+   * the router had heard make a burst, i.e. the route refusing what it was told.
+   */
+  recordThrottle(nowMs: number, sentAtMs: number): boolean {
+    const news = sentAtMs >= this.lastThrottleMs;
+    this.lastThrottleMs = Math.max(this.lastThrottleMs, nowMs);
+    if (!news) return false;
     this.throttles.add(nowMs, 1);
     return this.rules.signals && this.throttles.sum(nowMs) >= this.policy.throttleBurst
       ? this.open(nowMs)
