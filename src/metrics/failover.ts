@@ -32,6 +32,7 @@ const SHARE_WINDOW_S = 10;
  * - recovery: after the fault ends, until the faulted routes carry their share again.
  */
 export class FailoverWatch {
+  private detectedMs: number | undefined;
   private lastFreshSendMs: number | undefined;
   private reroutedMs: number | undefined;
   private wasted = 0;
@@ -55,6 +56,11 @@ export class FailoverWatch {
     return nowMs >= this.fault.fromMs && nowMs < this.fault.untilMs;
   }
 
+  routerEvent(e: RouterEvent): void {
+    if (this.detectedMs !== undefined || e.t < this.fault.fromMs) return;
+    if (this.routes.has(e.route) && REACTIONS.has(e.kind)) this.detectedMs = e.t;
+  }
+
   sent(route: RouteId, fresh: boolean, nowMs: number): void {
     if (fresh && this.routes.has(route) && this.during(nowMs)) this.lastFreshSendMs = nowMs;
   }
@@ -69,16 +75,13 @@ export class FailoverWatch {
     if (tried.some((r) => this.routes.has(r))) this.reroutedMs = nowMs;
   }
 
-  timing(events: readonly RouterEvent[], series: readonly SeriesRow[]): FailoverTiming {
+  timing(series: readonly SeriesRow[]): FailoverTiming {
     const start = this.fault.fromMs;
-    const reaction = events.find(
-      (e) => e.t >= start && this.routes.has(e.route) && REACTIONS.has(e.kind),
-    );
     // Tenths of a millisecond: finer than any clock the harness runs on.
     const since = (t: number | undefined) => (t === undefined ? null : round(t - start));
     const recovery = this.recovery(series);
     return {
-      detectMs: since(reaction?.t),
+      detectMs: since(this.detectedMs),
       stopSendsMs: since(this.lastFreshSendMs),
       rerouteMs: since(this.reroutedMs),
       recoveryMs: recovery === null ? null : round(recovery),

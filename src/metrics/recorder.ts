@@ -1,4 +1,5 @@
 import type { ErrorCategory } from "../router/error-category.js";
+import type { RouterEvent } from "../router/router.js";
 import type { RouteId } from "../router/types.js";
 import type { FaultSpec, ModelSpec } from "../vendor/types.js";
 import { FailoverWatch } from "./failover.js";
@@ -127,6 +128,11 @@ export class Recorder {
     this.lane(tags.lane).requests++;
     this.tenant(tags.tenant).requests++;
     bump(this.second.arrivals, tags.lane);
+  }
+
+  /** Something the router noticed (failover's detect time reads it as it happens). */
+  routerEvent(event: RouterEvent): void {
+    for (const watch of this.failover) watch.routerEvent(event);
   }
 
   clientRetry(tags: RequestTags): void {

@@ -174,7 +174,7 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
   };
   const faults: FaultReport[] = recorder.failover.map((watch) => {
     const f = watch.fault;
-    const timing = watch.timing(result.router.events, series);
+    const timing = watch.timing(series);
     return {
       vendor: f.vendor,
       model: f.model ?? null,

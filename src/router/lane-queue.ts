@@ -13,8 +13,13 @@ export class LaneQueue<T> {
     this.items.push(item);
   }
   unshift(item: T): void {
-    if (this.head > 0) this.items[--this.head] = item;
-    else this.items.unshift(item);
+    if (this.head === 0) {
+      // Make room at the front in one go, so a run of unshifts stays O(1) each.
+      const pad = Math.max(16, this.items.length);
+      this.items = new Array<T>(pad).fill(undefined as T).concat(this.items);
+      this.head = pad;
+    }
+    this.items[--this.head] = item;
   }
   shift(): T | undefined {
     const item = this.items[this.head];

@@ -145,3 +145,37 @@ describe("half-open probes", () => {
       expect(probes[i]!.t - probes[i - 1]!.t).toBeGreaterThanOrEqual(30_000);
   });
 });
+
+describe("recovery, whatever else is configured", () => {
+  it("P17 a route stepping back up earns its reserved share (P7) back in steps too", () => {
+    const flaky = (send: SendRecord) => (send.t < 2000 ? failure(500) : ok());
+    const run = (P17: boolean) => {
+      const d = drive({ P17 }, byRoute({ "a/m": flaky }), {
+        classes: { chat: ["a/m", "b/m"] },
+        routes: { "a/m": { share: 0.5 }, "b/m": { share: 0.5 } },
+      }).submit(...every(1000, 100));
+      d.run();
+      const probe = d.sends.find((s) => s.probe && s.route === "a/m")!;
+      const from = probe.t + 100;
+      return (
+        d.sendsTo("a/m", from, from + 9000) /
+        d.sends.filter((s) => s.t >= from && s.t < from + 9000).length
+      );
+    };
+    // The first step (0.1) is offered for the share and for the order: at most twice it.
+    expect(run(true)).toBeLessThanOrEqual(0.2);
+    expect(run(false)).toBeGreaterThanOrEqual(0.45);
+  });
+
+  it("P14 answers to calls sent before a route opened do not keep it shut", () => {
+    // a/m stalls until 35 s: its calls time out 30 s after they were sent.
+    const stalls = (send: SendRecord) => (send.t < 35_000 ? timedOut() : ok());
+    const after = (send: SendRecord) => (send.route === "a/m" && send.t < 35_000 ? 30_000 : 10);
+    const d = drive({}, byRoute({ "a/m": stalls }, after)).submit(...every(900, 100));
+    d.run();
+    const opened = d.router.events.find((e) => e.route === "a/m" && e.kind === "open")!;
+    const probe = d.sends.find((s) => s.probe && s.route === "a/m")!;
+    // The first probe goes one open period after the route opened, not later.
+    expect(probe.t - opened.t).toBeLessThan(30_000 + 1000);
+  });
+});

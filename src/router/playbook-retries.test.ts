@@ -140,7 +140,12 @@ describe("P18-P19: retries and shedding", () => {
         byRoute({ "a/m": (send) => (send.t < 100 ? throttled(30_000) : ok()) }),
         { classes: { chat: ["a/m"], batch: ["b/m"] } },
       );
-      d.submit(request({ at: 0 }), ...every(50, 100, 0, { lane: "background", class: "batch" }));
+      // The first chat request meets the 429; the second waits for its first send.
+      d.submit(
+        request({ at: 0 }),
+        request({ at: 200 }),
+        ...every(50, 100, 0, { lane: "background", class: "batch" }),
+      );
       d.run();
       return d.sendsTo("b/m", 1500, 2000);
     };

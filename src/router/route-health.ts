@@ -33,6 +33,8 @@ export class RouteHealth {
   cooldownUntilMs = Number.NEGATIVE_INFINITY;
   /** When the latest 429 came back. */
   private lastThrottleMs = Number.NEGATIVE_INFINITY;
+  /** When the route last came back from open: calls sent before then are old news. */
+  private healthySinceMs = Number.NEGATIVE_INFINITY;
   openUntilMs = Number.NEGATIVE_INFINITY;
   private opened = false;
   probesInFlight = 0;
@@ -94,28 +96,43 @@ export class RouteHealth {
       : false;
   }
 
-  /** A timeout, connection failure, 5xx or overload; true when it opened the route (P13). */
-  recordError(nowMs: number): boolean {
+  /**
+   * A timeout, connection failure, 5xx or overload to an attempt sent at sentAtMs;
+   * true when it opened the route (P13). While the route is open, or for a call sent
+   * before it last came back, an error is old news: only the probes speak for it.
+   */
+  recordError(nowMs: number, sentAtMs: number): boolean {
+    if (this.opened || sentAtMs < this.healthySinceMs) return false;
     this.errors.add(nowMs, 1);
     return this.rules.signals && this.errors.sum(nowMs) >= this.policy.errorSpike
       ? this.open(nowMs)
       : false;
   }
 
-  /** Opens the route now; returns false if it already was open (or there is no breaker). */
+  /**
+   * Opens the route now; returns false if it already was open or half-open (or there
+   * is no breaker). An open route's time is not stretched by late answers to calls
+   * sent before it opened; only a failed probe (probeFailed) opens it again.
+   */
   open(nowMs: number): boolean {
-    if (!this.rules.breaker) return false;
-    const wasOpen = this.opened && nowMs < this.openUntilMs;
+    if (!this.rules.breaker || this.opened) return false;
     this.opened = true;
     this.openUntilMs = nowMs + this.policy.openMs;
     this.level = 0;
-    if (!wasOpen) this.openings++;
-    return !wasOpen;
+    this.openings++;
+    return true;
+  }
+
+  /** A probe failed: another full open period before the next one. */
+  probeFailed(nowMs: number): void {
+    if (!this.opened) return;
+    this.openUntilMs = nowMs + this.policy.openMs;
   }
 
   /** A probe came back well: the route is healthy again, at the first step of its weight. */
   recovered(nowMs: number): void {
     this.opened = false;
+    this.healthySinceMs = nowMs;
     this.throttles.clear();
     this.errors.clear();
     this.level = this.rules.steps ? 0 : this.shift.steps.length - 1;

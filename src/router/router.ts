@@ -76,6 +76,8 @@ interface Entry<R extends RouterRequest> {
 
 /** One queue the dispatcher serves: a lane, the retry queue (P8), or all in one. */
 interface Slot<R extends RouterRequest> {
+  /** The one lane it holds, if it holds one lane's fresh requests. */
+  lane: string | undefined;
   priority: number;
   retries: boolean;
   /** Holds every lane (P8 off): lanes differ inside, so no early stop. */
@@ -184,7 +186,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
     for (const lane of config.lanes) this.laneByName.set(lane.name, lane);
     if (rules.P8) {
       for (const lane of [...config.lanes].sort((a, b) => a.priority - b.priority)) {
-        const slot = this.slot(lane.priority, false, false, lane.maxQueue);
+        const slot = this.slot(lane.priority, false, false, lane.maxQueue, lane.name);
         this.slotByLane.set(lane.name, slot);
       }
       this.retrySlot = this.slot(config.retry.priority, true, false, config.retry.maxQueue);
@@ -201,7 +203,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
     for (const [cls, routes] of Object.entries(config.classes)) {
       for (const route of routes) {
         if (this.routes.has(route)) continue;
-        // Without P1, every route shares one budget and one health: one global counter.
+        // Without P1, every route shares one budget and one health: one global counter,
+        // with no per-route options either (concurrency, spend, shares).
         if (!rules.P1 && !shared) shared = this.newRouteState();
         this.routes.set(route, shared ?? this.newRouteState(route));
       }
@@ -260,6 +263,11 @@ export class Router<R extends RouterRequest = RouterRequest> {
     for (const slot of this.slots) {
       const { queue } = slot;
       if (queue.length === 0) continue;
+      if (slot.lane !== undefined && paused.has(slot.lane)) {
+        // A paused lane sends nothing: only what ran out of time leaves, from the front.
+        this.expireFront(slot, nowMs, decisions);
+        continue;
+      }
       const blocked = new Set<string>();
       const kept: Entry<R>[] = [];
       const n = queue.length;
@@ -282,7 +290,10 @@ export class Router<R extends RouterRequest = RouterRequest> {
           kept.push(entry);
           continue;
         }
-        const key = entry.blockKey;
+        // In the retry queue and a mixed queue, lanes plan to different headroom: a
+        // background retry with no room says nothing of an interactive one behind it.
+        const key =
+          slot.retries || slot.mixed ? `${entry.blockKey}\u0001${lane.name}` : entry.blockKey;
         const route =
           paused.has(lane.name) || blocked.has(key) ? undefined : this.pickRoute(entry, nowMs);
         if (route === undefined) {
@@ -320,9 +331,14 @@ export class Router<R extends RouterRequest = RouterRequest> {
     return verdict;
   }
 
+  /** Hears every event, kept or not (the failover timing of a long run needs them all). */
+  onEvent: ((event: RouterEvent) => void) | undefined;
+
   private logEvent(t: number, route: RouteId, kind: RouterEvent["kind"]): void {
-    if (this.events.length < MAX_EVENTS) this.events.push({ t, route, kind });
+    const event = { t, route, kind };
+    if (this.events.length < MAX_EVENTS) this.events.push(event);
     else this.eventsDropped++;
+    this.onEvent?.(event);
   }
 
   private learn(
@@ -348,7 +364,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
       return { type: "done" };
     }
     let opened = false;
-    if (entry.probe) opened = health.open(nowMs);
+    if (entry.probe) health.probeFailed(nowMs);
     const retryAfterMs = observation.retryAfterMs;
     const coolFor = Math.max(retryAfterMs ?? 0, this.config.cooldownMs);
     // P14 off: nothing holds sends back from a hot route, so nothing cools down.
@@ -369,9 +385,9 @@ export class Router<R extends RouterRequest = RouterRequest> {
       opened = health.open(nowMs) || opened;
     } else if (category === "overloaded") {
       coolDown(nowMs + coolFor);
-      opened = health.recordError(nowMs) || opened;
+      opened = health.recordError(nowMs, entry.sentAtMs) || opened;
     } else if (category !== "bad-request") {
-      opened = health.recordError(nowMs) || opened;
+      opened = health.recordError(nowMs, entry.sentAtMs) || opened;
     }
     // P15 off: a breaker that trips cuts the calls still in flight on the route.
     if (opened && this.rules.P14 && !this.rules.P15) this.abandonInFlight(route);
@@ -472,8 +488,31 @@ export class Router<R extends RouterRequest = RouterRequest> {
     return out;
   }
 
-  private slot(priority: number, retries: boolean, mixed: boolean, maxQueue: number): Slot<R> {
+  /** Sheds from the front of a one-lane queue what passed its deadline or wait budget. */
+  private expireFront(slot: Slot<R>, nowMs: number, decisions: Decision<R>[]): void {
+    for (let entry = slot.queue.peek(); entry !== undefined; entry = slot.queue.peek()) {
+      const age = nowMs - entry.request.arrivedMs;
+      if (age >= entry.lane.deadlineMs) {
+        decisions.push({ type: "deadline", request: entry.request });
+      } else if (this.rules.P9 && entry.attempts === 0 && age >= entry.lane.waitBudgetMs) {
+        decisions.push({ type: "shed", request: entry.request, reason: "wait-budget" });
+      } else {
+        return;
+      }
+      slot.queue.shift();
+      this.leave(slot, entry);
+    }
+  }
+
+  private slot(
+    priority: number,
+    retries: boolean,
+    mixed: boolean,
+    maxQueue: number,
+    lane?: string,
+  ): Slot<R> {
     const slot: Slot<R> = {
+      lane,
       priority,
       retries,
       mixed,
@@ -536,10 +575,16 @@ export class Router<R extends RouterRequest = RouterRequest> {
   private pausedLanes(nowMs: number): ReadonlySet<string> {
     const paused = new Set<string>();
     if (!this.rules.P19 || this.shedRank.size === 0) return paused;
+    // Pressure: the oldest request of another lane still waiting for its first send.
+    // Retries backing off are not waiting for room, and the retry queue is skipped.
     let oldest = Number.POSITIVE_INFINITY;
     for (const slot of this.slots) {
-      const head = slot.queue.find((e) => !this.shedRank.has(e.lane.name));
-      if (head) oldest = Math.min(oldest, head.request.arrivedMs);
+      if (slot.retries) continue;
+      const head = slot.mixed
+        ? slot.queue.find((e) => e.attempts === 0 && !this.shedRank.has(e.lane.name))
+        : slot.queue.peek();
+      if (!head || head.attempts > 0 || this.shedRank.has(head.lane.name)) continue;
+      oldest = Math.min(oldest, head.request.arrivedMs);
     }
     const age = nowMs - oldest;
     for (const [lane, rank] of this.shedRank) {
@@ -576,7 +621,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
       if (!this.usable(entry, route, state, i > 0, headroom, nowMs)) continue;
       // A retry prefers a route other than the one that just failed it; a route
       // stepping back up takes only its weight's share (P17), a probe always goes.
-      if (route === entry.lastRoute || !this.admitByWeight(state, nowMs)) {
+      // (A large prompt goes where the tokens are, whatever the weights.)
+      if (route === entry.lastRoute || (!large && !this.admitByWeight(state, nowMs))) {
         fallback ??= route;
         continue;
       }
@@ -605,7 +651,12 @@ export class Router<R extends RouterRequest = RouterRequest> {
       if (share <= 0) continue;
       const state = cls.states[i]!;
       if (state.sends.sum(nowMs) >= share * (classSent + 1)) continue;
-      if (this.usable(entry, cls.ids[i]!, state, i > 0, headroom, nowMs)) return cls.ids[i];
+      // A route stepping back up (P17) earns its share back step by step, too.
+      if (
+        this.usable(entry, cls.ids[i]!, state, i > 0, headroom, nowMs) &&
+        this.admitByWeight(state, nowMs)
+      )
+        return cls.ids[i];
     }
     return undefined;
   }
@@ -690,6 +741,9 @@ export class Router<R extends RouterRequest = RouterRequest> {
       return { type: "failed", category, why: "attempts" };
     if (nowMs - entry.request.arrivedMs >= entry.lane.deadlineMs)
       return { type: "deadline", category };
+    // No room to wait in: fail before spending the retry budget on it.
+    if (this.retrySlot.queue.length >= this.retrySlot.maxQueue)
+      return { type: "failed", category, why: "retry-queue-full" };
     let delay: number;
     if (this.rules.P18) {
       if (!this.retryBudget.tryWithdraw(nowMs)) {
@@ -704,8 +758,6 @@ export class Router<R extends RouterRequest = RouterRequest> {
     } else {
       delay = this.config.retry.fixedDelayMs;
     }
-    if (this.retrySlot.queue.length >= this.retrySlot.maxQueue)
-      return { type: "failed", category, why: "retry-queue-full" };
     entry.previousDelayMs = delay;
     entry.notBeforeMs = nowMs + delay;
     this.nextRetryDueMs = Math.min(this.nextRetryDueMs, entry.notBeforeMs);
@@ -714,9 +766,11 @@ export class Router<R extends RouterRequest = RouterRequest> {
     return { type: "retry", category, atMs: entry.notBeforeMs };
   }
 
+  /** Cuts the calls in flight on a route, and on every route sharing its state (P1 off). */
   private abandonInFlight(route: RouteId): void {
+    const state = this.routes.get(route);
     for (const [id, entry] of this.attempts) {
-      if (entry.lastRoute !== route) continue;
+      if (!entry.lastRoute || this.routes.get(entry.lastRoute) !== state) continue;
       this.abandoned.push(id);
       this.stats.abandoned++;
     }

@@ -162,6 +162,39 @@ describe("Engine on the virtual clock", () => {
     expect(sends[2]!.t - sends[1]!.t).toBeGreaterThanOrEqual(1000);
   });
 
+  it("a client's retry after a deadline gets its own full timeout, not what was left", async () => {
+    // Both vendors stall for the first 2 s; one request, deadline 2 s, one client retry.
+    const stall = (vendor: string, id: string) => ({
+      id,
+      kind: "stall" as const,
+      vendor,
+      fromMs: 0,
+      untilMs: 2000,
+      probability: 1,
+    });
+    const scenario = testScenario({
+      durationMs: 5000,
+      faults: [stall("vendor-a", "f0"), stall("vendor-b", "f1")],
+    });
+    scenario.traffic = scenario.traffic.map((a) => ({
+      ...a,
+      rate: 1,
+      untilMs: 1000,
+      clientRetries: { max: 1, delayMs: 500 },
+    }));
+    scenario.router.lanes[0] = {
+      ...scenario.router.lanes[0]!,
+      timeoutMs: 1000,
+      deadlineMs: 2000,
+      waitBudgetMs: 2000,
+    };
+    const { recorder } = await simulate(scenario);
+    const totals = recorder.ledger.totals();
+    expect(totals.generated).toBe(1);
+    expect(totals.ok).toBe(1);
+    expect(recorder.routes.get("vendor-a/gpt-4o-mini")!.errors.get("timeout") ?? 0).toBeLessThan(3);
+  });
+
   it("sim runs are deterministic: the same seed gives the same measurements", async () => {
     const a = await runScenario(testScenario(), { mode: "sim", seed: 3, speed: 1 });
     const b = await runScenario(testScenario(), { mode: "sim", seed: 3, speed: 1 });

@@ -82,6 +82,7 @@ export class Engine {
 
   constructor(private readonly o: EngineOptions) {
     this.router = new Router<EngineRequest>(o.router, o.random);
+    this.router.onEvent = (event) => o.recorder.routerEvent(event);
     for (const lane of o.router.lanes) this.lanes.set(lane.name, lane);
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -207,7 +208,9 @@ export class Engine {
     recorder.sent(route, p, attempt === 1 && !probe, now);
     request.tried.push(route);
     const lane = this.lanes.get(p.lane)!;
-    const timeoutMs = Math.min(lane.timeoutMs, p.intendedMs + lane.deadlineMs - now);
+    // The deadline counts from when the router took the request (a client's retry
+    // is a new request to it), as the router's own deadline does.
+    const timeoutMs = Math.min(lane.timeoutMs, request.arrivedMs + lane.deadlineMs - now);
     const { vendor, model } = splitRouteId(route);
     let settled = false;
     const finish = (result: AttemptResult) => {
