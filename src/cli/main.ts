@@ -152,6 +152,18 @@ export async function main(io: Io): Promise<number> {
     });
 
   program
+    .command("compare")
+    .description("two JSON reports side by side: b against a, with deltas and flipped thresholds")
+    .argument("<a>", "the first report.json (the baseline)")
+    .argument("<b>", "the second report.json")
+    .option("--json", "print the comparison as JSON")
+    .option("--markdown", "print the comparison as Markdown (for a pull-request comment)")
+    .action(async (a: string, b: string, flags: { json?: boolean; markdown?: boolean }) => {
+      const { compareCommand } = await import("./commands/compare.js");
+      exitCode = compareCommand(io, a, b, flags);
+    });
+
+  program
     .command("schema")
     .description("print the JSON Schema of a file kind, for editors and CI linters")
     .addArgument(

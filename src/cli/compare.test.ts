@@ -1,0 +1,83 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Comparison } from "../report/compare.js";
+import { testIo } from "../test-support/test-io.js";
+import { main } from "./main.js";
+
+async function cli(argv: string[]) {
+  const io = testIo(argv);
+  const code = await main(io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "gw-chaos-compare-"));
+const playbook = join(dir, "playbook", "report.json");
+const naive = join(dir, "naive", "report.json");
+
+beforeAll(async () => {
+  for (const [router, out] of [
+    ["playbook", join(dir, "playbook")],
+    ["naive", join(dir, "naive")],
+  ] as const) {
+    const run = ["run", "lunch-rush", "--mode", "sim", "--quiet", "--router", router];
+    await cli([...run, "--out", out]);
+  }
+});
+
+describe("gw-chaos compare", () => {
+  it("a run compared with itself shows zero deltas and no flipped threshold", async () => {
+    const { code, out } = await cli(["compare", playbook, playbook, "--json"]);
+    expect(code).toBe(0);
+    const c = JSON.parse(out) as Comparison;
+    expect(c.sameStorm).toBe(true);
+    const deltas = [
+      ...Object.values(c.lanes).flatMap((f) => Object.values(f)),
+      ...Object.values(c.routes).flatMap((f) => Object.values(f)),
+      ...Object.values(c.totals),
+      ...Object.values(c.ledger),
+    ];
+    expect(deltas.length).toBeGreaterThan(20);
+    for (const d of deltas) expect(d.delta === null || d.delta === 0).toBe(true);
+    expect(c.thresholds.every((t) => t.flip === null)).toBe(true);
+  });
+
+  it("playbook against naive on the same storm: the deltas and the threshold that broke", async () => {
+    const { code, out } = await cli(["compare", playbook, naive, "--json"]);
+    expect(code).toBe(0);
+    const c = JSON.parse(out) as Comparison;
+    expect(c.b.rulesOff).toHaveLength(19);
+    expect(c.lanes.interactive!.okRate!.delta!).toBeLessThan(-0.2);
+    expect(c.routes["vendor-a/gpt-4o-mini"]!.throttled!.delta!).toBeGreaterThan(1000);
+    expect(c.thresholds.find((t) => t.expr === "interactive.ok.rate>=0.95")).toMatchObject({
+      a: true,
+      b: false,
+      flip: "broke",
+    });
+    const table = await cli(["compare", playbook, naive]);
+    expect(table.out).toMatch(/interactive\.ok\.rate>=0\.95 {2}a pass · b FAIL {2}broke in b/);
+    const md = await cli(["compare", playbook, naive, "--markdown"]);
+    expect(md.out).toMatch(/\| `interactive\.ok\.rate>=0\.95` \| pass \| \*\*FAIL\*\* \| broke \|/);
+  });
+
+  it("says in one line why a file is not a report it can compare, and exits 2", async () => {
+    const notJson = join(dir, "not.json");
+    writeFileSync(notJson, "{ nope");
+    const other = join(dir, "other.json");
+    writeFileSync(other, JSON.stringify({ tool: "k6", version: 1 }));
+    const future = join(dir, "future.json");
+    writeFileSync(future, JSON.stringify({ tool: "gw-chaos", version: 2 }));
+    for (const [file, message] of [
+      [join(dir, "missing.json"), /missing\.json: no such file/],
+      [notJson, /not\.json: not JSON/],
+      [other, /other\.json: not a gw-chaos report/],
+      [future, /future\.json: report version 2; this gw-chaos reads version 1/],
+    ] as const) {
+      const { code, err } = await cli(["compare", playbook, file]);
+      expect(code).toBe(2);
+      expect(err).toMatch(message);
+      expect(err).not.toMatch(/\n\s+at /);
+    }
+  });
+});
