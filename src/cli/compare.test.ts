@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Comparison } from "../report/compare.js";
+import type { JsonReport } from "../report/json-report.js";
 import { testIo } from "../test-support/test-io.js";
 import { main } from "./main.js";
 
@@ -59,6 +60,47 @@ describe("gw-chaos compare", () => {
     expect(table.out).toMatch(/interactive\.ok\.rate>=0\.95 {2}a pass · b FAIL {2}broke in b/);
     const md = await cli(["compare", playbook, naive, "--markdown"]);
     expect(md.out).toMatch(/\| `interactive\.ok\.rate>=0\.95` \| pass \| \*\*FAIL\*\* \| broke \|/);
+  });
+
+  it("run --router A --router B runs both on the same seed and writes one comparison", async () => {
+    const out = join(dir, "both");
+    const { code, out: printed } = await cli([
+      "run",
+      "lunch-rush",
+      "--mode",
+      "sim",
+      "--router",
+      "playbook",
+      "--router",
+      "naive",
+      "--out",
+      out,
+    ]);
+    // The naive run fails a threshold: exit 1, as a single naive run would.
+    expect(code).toBe(1);
+    expect(printed).toMatch(/a: --router playbook\nb: --router naive/);
+    const c = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8")) as Comparison;
+    expect(c.sameStorm).toBe(true);
+    expect(c.thresholds.find((t) => t.flip === "broke")?.expr).toBe("interactive.ok.rate>=0.95");
+    // Each run keeps its own report, the same as a run on its own writes.
+    const a = JSON.parse(readFileSync(join(out, "a", "report.json"), "utf8")) as JsonReport;
+    const alone = JSON.parse(readFileSync(playbook, "utf8")) as JsonReport;
+    expect(a.ledger).toEqual(alone.ledger);
+    expect(readFileSync(join(out, "comparison.md"), "utf8")).toMatch(/## gw-chaos compare/);
+    const three = await cli([
+      "run",
+      "lunch-rush",
+      "--mode",
+      "sim",
+      "--router",
+      "a",
+      "--router",
+      "b",
+      "--router",
+      "c",
+    ]);
+    expect(three.code).toBe(2);
+    expect(three.err).toMatch(/--router: give one router, or two to compare \(got 3\)/);
   });
 
   it("says in one line why a file is not a report it can compare, and exits 2", async () => {

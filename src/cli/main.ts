@@ -40,7 +40,8 @@ export interface RunFlags {
   mode: "live" | "sim";
   speed?: number;
   seed?: number;
-  router?: string;
+  /** One router (file or preset), or two to run both on the same storm and compare. */
+  router: string[];
   set: string[];
   out?: string;
   format: string;
@@ -87,7 +88,10 @@ export async function main(io: Io): Promise<number> {
     .option("--seed <n>", "seed of every random choice (default: the scenario's)", seedNumber)
     .option(
       "--router <file|preset>",
-      "router config file in place of the scenario's own, or a preset (playbook, naive) over its routes",
+      "router config file in place of the scenario's own, or a preset (playbook, naive) over its routes; " +
+        "give two to run both on the same seed and compare them",
+      collect,
+      [],
     )
     .option("--set <path=value>", "override one field of the scenario (repeatable)", collect, [])
     .option("--out <dir>", "where report files go (default: reports/<scenario>-<time>/)")

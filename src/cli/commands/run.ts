@@ -1,6 +1,8 @@
 import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { buildJsonReport } from "../../report/json-report.js";
+import { compareReports } from "../../report/compare.js";
+import { renderComparisonMarkdown, renderComparisonTerminal } from "../../report/compare-render.js";
+import { buildJsonReport, type JsonReport } from "../../report/json-report.js";
 import { renderJunitReport } from "../../report/junit-report.js";
 import { renderMarkdownReport } from "../../report/markdown-report.js";
 import { renderTerminalReport } from "../../report/terminal-report.js";
@@ -50,18 +52,78 @@ function timestamp(epochMs: number): string {
 }
 
 export async function runCommand(io: Io, ref: string, flags: RunFlags): Promise<number> {
+  if (flags.router.length > 2)
+    throw new InputError([
+      `--router: give one router, or two to compare (got ${flags.router.length})`,
+    ]);
+  if (flags.router.length === 2) return runAndCompare(io, ref, flags);
+  const run = await runOnce(io, ref, flags, flags.router[0], flags.out);
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify(run.report, null, 2)}\n`);
+  } else {
+    io.stdout.write(renderTerminalReport(run.report, { color: useColor(io) }));
+    if (run.written.length > 0) io.stdout.write(`\nReport files: ${run.written.join(", ")}\n`);
+  }
+  return run.exitCode;
+}
+
+/**
+ * --router A --router B: both configs on the same scenario and seed, one after the
+ * other, each with its own report files (a/ and b/ under --out), then the comparison
+ * (comparison.md, comparison.json) and its table. A threshold failed in either run
+ * exits 1.
+ */
+async function runAndCompare(io: Io, ref: string, flags: RunFlags): Promise<number> {
+  const [routerA, routerB] = flags.router as [string, string];
+  const base = resolve(io.cwd, flags.out ?? join("reports", `compare-${timestamp(io.now())}`));
+  const quietFlags = { ...flags, json: false };
+  const a = await runOnce(io, ref, quietFlags, routerA, join(base, "a"));
+  // Ctrl-C during the first run stops both: its partial report is written.
+  if (a.exitCode === ExitCode.Interrupted) return a.exitCode;
+  const b = await runOnce(io, ref, quietFlags, routerB, join(base, "b"));
+  const comparison = compareReports(a.report, b.report);
+  writeFileSync(join(base, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
+  writeFileSync(join(base, "comparison.md"), renderComparisonMarkdown(comparison));
+  if (flags.json) io.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+  else {
+    io.stdout.write(`a: --router ${routerA}\nb: --router ${routerB}\n`);
+    io.stdout.write(renderComparisonTerminal(comparison, useColor(io)));
+    const files = [...a.written, ...b.written, join(base, "comparison.md")];
+    io.stdout.write(
+      `\nReport files: ${files.map((f) => relative(io.cwd, resolve(io.cwd, f)) || f).join(", ")}\n`,
+    );
+  }
+  // An interrupted or broken run says so first; else a failed threshold in either.
+  return Math.max(
+    a.exitCode === ExitCode.Ok ? 0 : a.exitCode,
+    b.exitCode === ExitCode.Ok ? 0 : b.exitCode,
+  );
+}
+
+interface OneRun {
+  report: JsonReport;
+  written: string[];
+  exitCode: number;
+}
+
+/** One run: load, run, evaluate thresholds, write the report files. Prints no report. */
+async function runOnce(
+  io: Io,
+  ref: string,
+  flags: RunFlags,
+  router: string | undefined,
+  out: string | undefined,
+): Promise<OneRun> {
   const formats = parseFormats(flags.format);
   const scenario = loadScenario(ref, {
     cwd: io.cwd,
     overrides: flags.set.map(parseOverride),
     // A preset name (playbook, naive) passes through as is; a path is resolved here.
-    ...(flags.router
-      ? { routerFile: isPresetName(flags.router) ? flags.router : resolve(io.cwd, flags.router) }
-      : {}),
+    ...(router ? { routerFile: isPresetName(router) ? router : resolve(io.cwd, router) } : {}),
   });
   const thresholds = collectThresholds(scenario, flags.threshold);
   const outDir = prepareOutDir(
-    resolve(io.cwd, flags.out ?? join("reports", `${scenario.name}-${timestamp(io.now())}`)),
+    resolve(io.cwd, out ?? join("reports", `${scenario.name}-${timestamp(io.now())}`)),
   );
   const seed = flags.seed ?? scenario.seed;
   const speed = flags.speed ?? scenario.speed;
@@ -111,19 +173,15 @@ export async function runCommand(io: Io, ref: string, flags: RunFlags): Promise<
     written.push(relative(io.cwd, join(outDir, name)) || name);
   }
 
-  if (flags.json) {
-    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  } else {
-    io.stdout.write(renderTerminalReport(report, { color: useColor(io) }));
-    if (written.length > 0) io.stdout.write(`\nReport files: ${written.join(", ")}\n`);
-  }
-
-  if (result.partial) return ExitCode.Interrupted;
+  let exitCode: number = report.thresholds.every((t) => t.ok)
+    ? ExitCode.Ok
+    : ExitCode.ThresholdFailed;
   if (!report.ledger.balanced) {
     io.stderr.write(
       "error: the ledger does not balance: a request was lost or counted twice (a gw-chaos bug)\n",
     );
-    return ExitCode.RunBroke;
+    exitCode = ExitCode.RunBroke;
   }
-  return report.thresholds.every((t) => t.ok) ? ExitCode.Ok : ExitCode.ThresholdFailed;
+  if (result.partial) exitCode = ExitCode.Interrupted;
+  return { report, written, exitCode };
 }
