@@ -39,10 +39,17 @@ export class ProgressLine {
   }
 }
 
+/**
+ * One progress line: scenario time, arrivals this second, the top lane's p95 so far,
+ * what is in flight and waiting, 429s, and the faults under way.
+ */
 export function formatProgress(s: SecondSnapshot): string {
   const share = Math.min(1, s.t / s.durationMs);
+  const p95 = s.p95 === null ? "-" : `${Math.round(s.p95)}ms`;
+  const faults = s.activeFaults.length > 0 ? ` · fault: ${s.activeFaults.join(", ")}` : "";
   return (
     `[${formatDuration(s.t)} / ${formatDuration(s.durationMs)} ${(share * 100).toFixed(0).padStart(3)}%] ` +
-    `requests ${s.generated} · done ${s.settled} · in flight ${s.inFlight} · waiting ${s.waiting} · 429s ${s.throttled}`
+    `${s.arrivals} req/s · ${s.lane} p95 ${p95} · requests ${s.generated} · done ${s.settled} · ` +
+    `in flight ${s.inFlight} · waiting ${s.waiting} · 429s ${s.throttled}${faults}`
   );
 }

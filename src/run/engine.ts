@@ -31,6 +31,13 @@ export interface SecondSnapshot {
   inFlight: number;
   waiting: number;
   throttled: number;
+  /** Requests that arrived in this second. */
+  arrivals: number;
+  /** The top-priority lane, and its latency p95 so far (null before any answer). */
+  lane: string;
+  p95: number | null;
+  /** The faults whose window covers this second, e.g. "outage vendor-a". */
+  activeFaults: string[];
 }
 
 export interface EngineOptions {
@@ -74,6 +81,9 @@ export class Engine {
   private tickCancel: Cancel | undefined;
   /** The end of the last second closed in the series. */
   private lastClosedMs = 0;
+  private generatedAtLastTick = 0;
+  /** The lane served first: the one the progress line follows. */
+  private readonly topLane: string;
   private throttled = 0;
   private stopped = false;
   private finished = false;
@@ -83,6 +93,7 @@ export class Engine {
   constructor(private readonly o: EngineOptions) {
     this.router = new Router<EngineRequest>(o.router, o.random);
     this.router.onEvent = (event) => o.recorder.routerEvent(event);
+    this.topLane = [...o.router.lanes].sort((a, b) => a.priority - b.priority)[0]?.name ?? "";
     for (const lane of o.router.lanes) this.lanes.set(lane.name, lane);
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -349,15 +360,27 @@ export class Engine {
       const t = atMs / 1000;
       this.o.recorder.closeSecond(t, (lane) => this.router.queueDepth(lane));
       this.lastClosedMs = atMs;
-      this.o.onSecond?.({
-        t: atMs,
-        durationMs: this.o.durationMs,
-        generated: this.cursor,
-        settled: this.o.recorder.ledger.settled,
-        inFlight: this.router.inFlight,
-        waiting: this.router.waiting,
-        throttled: this.throttled,
-      });
+      if (this.o.onSecond) {
+        const lane = this.topLane;
+        this.o.onSecond({
+          t: atMs,
+          durationMs: this.o.durationMs,
+          generated: this.cursor,
+          settled: this.o.recorder.ledger.settled,
+          inFlight: this.router.inFlight,
+          waiting: this.router.waiting,
+          throttled: this.throttled,
+          arrivals: this.cursor - this.generatedAtLastTick,
+          lane,
+          p95: this.o.recorder.lanes.get(lane)?.latency.percentile(95) ?? null,
+          activeFaults: this.o.recorder.failover
+            .filter((w) => w.fault.fromMs < atMs && atMs <= w.fault.untilMs)
+            .map(
+              (w) => `${w.fault.kind} ${w.fault.vendor}${w.fault.model ? `/${w.fault.model}` : ""}`,
+            ),
+        });
+      }
+      this.generatedAtLastTick = this.cursor;
       this.checkFinished();
       if (!this.finished) this.scheduleTick(atMs + 1000);
     });
