@@ -95,7 +95,7 @@ export async function main(io: Io): Promise<number> {
     )
     .option("--set <path=value>", "override one field of the scenario (repeatable)", collect, [])
     .option("--out <dir>", "where report files go (default: reports/<scenario>-<time>/)")
-    .option("--format <list>", "report files to write: json,md,junit", "json,md")
+    .option("--format <list>", "report files to write: json,html,md,junit", "json,html")
     .option(
       "--threshold <expr>",
       'add a threshold, e.g. "interactive.latency.p95<2500" (repeatable)',

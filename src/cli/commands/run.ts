@@ -3,6 +3,7 @@ import { join, relative, resolve } from "node:path";
 import { compareReports } from "../../report/compare.js";
 import { renderComparisonMarkdown, renderComparisonTerminal } from "../../report/compare-render.js";
 import { buildJsonReport, type JsonReport } from "../../report/json-report.js";
+import { renderHtmlReport } from "../../report/html-report.js";
 import { renderJunitReport } from "../../report/junit-report.js";
 import { renderMarkdownReport } from "../../report/markdown-report.js";
 import { renderTerminalReport } from "../../report/terminal-report.js";
@@ -18,7 +19,7 @@ import type { RunFlags } from "../main.js";
 import { toolVersion } from "../main.js";
 import { ProgressLine } from "../progress.js";
 
-const FORMATS = ["json", "md", "junit"] as const;
+const FORMATS = ["json", "html", "md", "junit"] as const;
 type Format = (typeof FORMATS)[number];
 
 function parseFormats(list: string): Format[] {
@@ -163,6 +164,7 @@ async function runOnce(
 
   const files: Record<Format, [string, () => string]> = {
     json: ["report.json", () => `${JSON.stringify(report, null, 2)}\n`],
+    html: ["report.html", () => renderHtmlReport(report)],
     md: ["report.md", () => renderMarkdownReport(report)],
     junit: ["junit.xml", () => renderJunitReport(report)],
   };
