@@ -1,7 +1,16 @@
 import type { JsonReport } from "./json-report.js";
 
+const XML_ENTITIES: Record<string, string> = {
+  "<": "&lt;",
+  ">": "&gt;",
+  "&": "&amp;",
+  '"': "&quot;",
+  "'": "&apos;",
+};
+
+/** XML's five predefined entities, which every parser reads back. */
 function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return text.replace(/[<>&"']/g, (ch) => XML_ENTITIES[ch]!);
 }
 
 /** JUnit XML for CI: one testcase per threshold, a failure carrying value and limit. */
@@ -10,11 +19,14 @@ export function renderJunitReport(report: JsonReport): string {
   const cases = report.thresholds.map((t) => {
     const name = escapeXml(t.expr);
     const value = t.value === null ? "none" : String(t.value);
+    // The limit is the expression's operator and number, e.g. ">= 0.95".
+    const limit = /(<=|>=|==|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/.exec(t.expr);
+    const limitText = limit ? `${limit[1]} ${limit[2]}` : t.expr;
     if (t.ok)
       return `    <testcase classname="gw-chaos.${escapeXml(report.scenario)}" name="${name}"/>`;
     return (
       `    <testcase classname="gw-chaos.${escapeXml(report.scenario)}" name="${name}">\n` +
-      `      <failure message="${escapeXml(`${t.expr} failed: value ${value}`)}" type="threshold">value ${escapeXml(value)}; threshold ${name}</failure>\n` +
+      `      <failure message="${escapeXml(`${t.expr} failed: value ${value}, limit ${limitText}`)}" type="threshold">value ${escapeXml(value)}; limit ${escapeXml(limitText)}; threshold ${name}</failure>\n` +
       "    </testcase>"
     );
   });
