@@ -87,6 +87,12 @@ describe("gw-chaos compare", () => {
     const alone = JSON.parse(readFileSync(playbook, "utf8")) as JsonReport;
     expect(a.ledger).toEqual(alone.ledger);
     expect(readFileSync(join(out, "comparison.md"), "utf8")).toMatch(/## gw-chaos compare/);
+    // Both runs overlaid in one self-contained page.
+    const html = readFileSync(join(out, "comparison.html"), "utf8");
+    for (const chart of ["latency", "share", "throttled", "queue"])
+      expect(html).toContain(`data-chart="${chart}"`);
+    expect(html).toMatch(/stroke-dasharray/);
+    expect(html).not.toMatch(/<script|src=/i);
     const three = await cli([
       "run",
       "lunch-rush",

@@ -1,22 +1,5 @@
 import type { JsonReport } from "./json-report.js";
-import { type ChartSeries, lineChart, PALETTE } from "./svg-chart.js";
-
-/** At most this many points a line: longer runs are averaged over buckets of seconds. */
-const MAX_POINTS = 240;
-
-/** Averages points over buckets so a long run's lines stay readable (nulls skipped). */
-function bucketize(points: [number, number | null][]): [number, number | null][] {
-  const size = Math.ceil(points.length / MAX_POINTS);
-  if (size <= 1) return points;
-  const out: [number, number | null][] = [];
-  for (let i = 0; i < points.length; i += size) {
-    const chunk = points.slice(i, i + size);
-    const values = chunk.map(([, v]) => v).filter((v): v is number => v !== null);
-    const t = chunk[chunk.length - 1]![0];
-    out.push([t, values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length]);
-  }
-  return out;
-}
+import { bucketize, type ChartSeries, lineChart, PALETTE } from "./svg-chart.js";
 
 /** Every line of a chart bucketized. */
 const smooth = (series: ChartSeries[]): ChartSeries[] =>

@@ -31,9 +31,26 @@ export interface ChartOptions {
   format?: (v: number) => string;
 }
 
+/** At most this many points a line: longer runs are averaged over buckets of seconds. */
+const MAX_POINTS = 240;
+
+/** Averages points over buckets so a long run's lines stay readable (nulls skipped). */
+export function bucketize(points: [number, number | null][]): [number, number | null][] {
+  const size = Math.ceil(points.length / MAX_POINTS);
+  if (size <= 1) return points;
+  const out: [number, number | null][] = [];
+  for (let i = 0; i < points.length; i += size) {
+    const chunk = points.slice(i, i + size);
+    const values = chunk.map(([, v]) => v).filter((v): v is number => v !== null);
+    const t = chunk[chunk.length - 1]![0];
+    out.push([t, values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length]);
+  }
+  return out;
+}
+
 const WIDTH = 720;
-const HEIGHT = 260;
-const PAD = { left: 64, right: 16, top: 34, bottom: 56 };
+const HEIGHT = 276;
+const PAD = { left: 64, right: 16, top: 34, bottom: 72 };
 export const PALETTE = [
   "#2563eb",
   "#dc2626",
@@ -135,16 +152,22 @@ export function lineChart(o: ChartOptions): string {
       `<path class="series" d="${d}" stroke="${color}"${s.dashed ? ' stroke-dasharray="6 4"' : ""}><title>${esc(s.name)}</title></path>`,
     );
   });
-  // The legend, under the axis.
+  // The legend, under the axis, on a second row when the first is full.
   let lx = PAD.left;
+  let ly = HEIGHT - 22;
   o.series.forEach((s, i) => {
     if (s.unlisted) return;
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
+    const width = 28 + s.name.length * 6.5;
+    if (lx + width > WIDTH - PAD.right && lx > PAD.left) {
+      lx = PAD.left;
+      ly += 15;
+    }
     parts.push(
-      `<line x1="${lx}" x2="${lx + 16}" y1="${HEIGHT - 10}" y2="${HEIGHT - 10}" stroke="${color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
-      `<text class="legend" x="${lx + 20}" y="${HEIGHT - 6}">${esc(s.name)}</text>`,
+      `<line x1="${lx}" x2="${lx + 16}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
+      `<text class="legend" x="${lx + 20}" y="${ly + 4}">${esc(s.name)}</text>`,
     );
-    lx += 28 + s.name.length * 6.5;
+    lx += width;
   });
   parts.push("</svg>");
   return parts.join("");

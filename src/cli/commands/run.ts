@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { compareReports } from "../../report/compare.js";
+import { renderComparisonHtml } from "../../report/compare-html.js";
 import { renderComparisonMarkdown, renderComparisonTerminal } from "../../report/compare-render.js";
 import { buildJsonReport, type JsonReport } from "../../report/json-report.js";
 import { renderHtmlReport } from "../../report/html-report.js";
@@ -85,11 +86,15 @@ async function runAndCompare(io: Io, ref: string, flags: RunFlags): Promise<numb
   const comparison = compareReports(a.report, b.report);
   writeFileSync(join(base, "comparison.json"), `${JSON.stringify(comparison, null, 2)}\n`);
   writeFileSync(join(base, "comparison.md"), renderComparisonMarkdown(comparison));
+  writeFileSync(
+    join(base, "comparison.html"),
+    renderComparisonHtml(comparison, a.report, b.report),
+  );
   if (flags.json) io.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
   else {
     io.stdout.write(`a: --router ${routerA}\nb: --router ${routerB}\n`);
     io.stdout.write(renderComparisonTerminal(comparison, useColor(io)));
-    const files = [...a.written, ...b.written, join(base, "comparison.md")];
+    const files = [...a.written, ...b.written, join(base, "comparison.html")];
     io.stdout.write(
       `\nReport files: ${files.map((f) => relative(io.cwd, resolve(io.cwd, f)) || f).join(", ")}\n`,
     );
