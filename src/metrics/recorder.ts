@@ -60,15 +60,33 @@ export interface SeriesRow {
   /** p50 and p95 of the requests answered in that second; null when none was. */
   lanes: Record<
     string,
-    { arrivals: number; p50: number | null; p95: number | null; queue: number }
+    {
+      arrivals: number;
+      p50: number | null;
+      p95: number | null;
+      queue: number;
+      /** p95 queue age of the requests first sent in that second; null when none was. */
+      queueAgeP95: number | null;
+    }
   >;
-  routes: Record<string, { sends: number; throttled: number; tokens: number; share: number }>;
+  routes: Record<
+    string,
+    {
+      sends: number;
+      throttled: number;
+      /** Failed attempts other than 429s: overloads, server errors, timeouts, ... */
+      errors: number;
+      tokens: number;
+      share: number;
+    }
+  >;
 }
 
 interface SecondCounters {
   arrivals: Map<string, number>;
   sends: Map<RouteId, number>;
   throttled: Map<RouteId, number>;
+  errors: Map<RouteId, number>;
   tokens: Map<RouteId, number>;
   served: Map<RouteId, number>;
 }
@@ -89,6 +107,7 @@ export class Recorder {
   private second: SecondCounters;
   /** Latency of the current second per lane; reset, not reallocated, each second. */
   private readonly secondLatency = new Map<string, MsHistogram>();
+  private readonly secondQueueAge = new Map<string, MsHistogram>();
 
   constructor(
     laneNames: readonly string[],
@@ -107,6 +126,7 @@ export class Recorder {
         queueAge: new MsHistogram(),
       });
       this.secondLatency.set(lane, new MsHistogram());
+      this.secondQueueAge.set(lane, new MsHistogram());
     }
     for (const info of routes) {
       this.routes.set(info.id, {
@@ -142,6 +162,7 @@ export class Recorder {
   /** Queue age: from the intended start to the first send. */
   firstSend(lane: string, intendedMs: number, nowMs: number): void {
     this.lane(lane).queueAge.record(nowMs - intendedMs);
+    this.secondQueueAge.get(lane)!.record(nowMs - intendedMs);
   }
 
   /** An attempt leaves for a route; fresh = a request's first attempt, not a probe. */
@@ -168,6 +189,7 @@ export class Recorder {
     r.status.set(status, (r.status.get(status) ?? 0) + 1);
     if (category) r.errors.set(category, (r.errors.get(category) ?? 0) + 1);
     if (category === "throttled") bump(this.second.throttled, route);
+    else if (category !== undefined) bump(this.second.errors, route);
     const { inputPerMTok, outputPerMTok } = r.info.price;
     const usd = (tokens.prompt * inputPerMTok + tokens.completion * outputPerMTok) / 1e6;
     const wasted = category !== undefined;
@@ -219,19 +241,23 @@ export class Recorder {
     const row: SeriesRow = { t, lanes: {}, routes: {} };
     for (const lane of this.lanes.keys()) {
       const h = this.secondLatency.get(lane)!;
+      const age = this.secondQueueAge.get(lane)!;
       row.lanes[lane] = {
         arrivals: s.arrivals.get(lane) ?? 0,
         p50: h.percentile(50),
         p95: h.percentile(95),
         queue: queueDepth(lane),
+        queueAgeP95: age.percentile(95),
       };
       h.reset();
+      age.reset();
     }
     for (const route of this.routes.keys()) {
       const served = s.served.get(route) ?? 0;
       row.routes[route] = {
         sends: s.sends.get(route) ?? 0,
         throttled: s.throttled.get(route) ?? 0,
+        errors: s.errors.get(route) ?? 0,
         tokens: s.tokens.get(route) ?? 0,
         share: servedTotal === 0 ? 0 : Math.round((served / servedTotal) * 1000) / 1000,
       };
@@ -245,6 +271,7 @@ export class Recorder {
       arrivals: new Map(),
       sends: new Map(),
       throttled: new Map(),
+      errors: new Map(),
       tokens: new Map(),
       served: new Map(),
     };

@@ -9,7 +9,7 @@ import { testIo } from "../test-support/test-io.js";
 
 /** Debian's Chromium; `.ci/run` installs it. */
 const CHROMIUM = "/usr/bin/chromium";
-const CHARTS = ["share", "latency", "queue", "throttled", "tokens", "spend"];
+const CHARTS = ["share", "latency", "queue", "queue-age", "throttled", "tokens", "spend"];
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 async function htmlReport(): Promise<string> {

@@ -149,10 +149,34 @@ export function renderHtmlReport(report: JsonReport): string {
       ...context,
     }),
     lineChart({
+      id: "queue-age",
+      title: "Queue age per lane, p95 of the requests first sent each second",
+      yLabel: "ms",
+      series: smooth(
+        lanes.map((lane) => ({
+          name: lane,
+          points: series.map((row): [number, number | null] => [
+            row.t,
+            row.lanes[lane]?.queueAgeP95 ?? null,
+          ]),
+        })),
+      ),
+      ...context,
+    }),
+    lineChart({
       id: "throttled",
-      title: "429s per route per second",
-      yLabel: "429s / s",
-      series: smooth(perRoute((row, route) => row.routes[route]?.throttled ?? 0)),
+      title: "429s (solid) and other errors (dashed) per route per second",
+      yLabel: "per second",
+      series: [
+        ...smooth(perRoute((row, route) => row.routes[route]?.throttled ?? 0)),
+        ...smooth(perRoute((row, route) => row.routes[route]?.errors ?? 0)).map((s, i) => ({
+          ...s,
+          name: `${s.name} errors`,
+          dashed: true,
+          unlisted: true,
+          color: PALETTE[i % PALETTE.length]!,
+        })),
+      ],
       ...context,
     }),
     lineChart({
