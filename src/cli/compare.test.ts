@@ -93,6 +93,7 @@ describe("gw-chaos compare", () => {
       expect(html).toContain(`data-chart="${chart}"`);
     expect(html).toMatch(/stroke-dasharray/);
     expect(html).not.toMatch(/<script|src=/i);
+    expect(html).toContain("<td>interactive.ok.rate&gt;=0.95</td><td>pass</td><td>FAIL</td><td>broke</td>");
     const three = await cli([
       "run",
       "lunch-rush",

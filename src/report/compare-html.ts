@@ -1,10 +1,10 @@
 import type { Comparison } from "./compare.js";
-import { renderComparisonMarkdown } from "./compare-render.js";
+import { comparisonCells, describeSide } from "./compare-render.js";
+import { escapeHtml } from "./html-escape.js";
 import type { JsonReport } from "./json-report.js";
 import { bucketize, type ChartSeries, lineChart, PALETTE } from "./svg-chart.js";
 
-const esc = (s: string) =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const esc = escapeHtml;
 
 /** The same figure for run a (solid) and run b (dashed), in one colour per lane or route. */
 function overlay(
@@ -77,24 +77,23 @@ export function renderComparisonHtml(c: Comparison, a: JsonReport, b: JsonReport
       ...context,
     }),
   ];
-  // The Markdown table, as HTML rows: the same figures the terminal shows.
-  const rows = renderComparisonMarkdown(c)
-    .split("\n")
-    .filter((line) => line.startsWith("|") && !line.startsWith("| ---"))
-    .map((line) =>
-      line
-        .slice(1, -1)
-        .split(" | ")
-        .map((cell) => cell.trim()),
-    );
-  const tables = rows
-    .map((cells, i) => {
-      const tag = i === 0 || cells[0] === "threshold" ? "th" : "td";
-      return `<tr>${cells.map((cell) => `<${tag}>${esc(cell.replace(/\*\*/g, "").replace(/`/g, ""))}</${tag}>`).join("")}</tr>`;
-    })
-    .join("");
+  const cellRow = (tag: "td" | "th", cells: string[]) =>
+    `<tr>${cells.map((cell) => `<${tag}>${esc(cell)}</${tag}>`).join("")}</tr>`;
+  const mark = (ok: boolean | null) => (ok === null ? "-" : ok ? "pass" : "FAIL");
+  const tables = [
+    cellRow("th", ["", "figure", "a", "b", "b − a"]),
+    ...comparisonCells(c).map((cells) => cellRow("td", cells)),
+    ...(c.thresholds.length > 0
+      ? [
+          cellRow("th", ["threshold", "a", "b", "flip", ""]),
+          ...c.thresholds.map((t) =>
+            cellRow("td", [t.expr, mark(t.a), mark(t.b), t.flip ?? "", ""]),
+          ),
+        ]
+      : []),
+  ].join("");
   const side = (label: string, s: Comparison["a"]) =>
-    `<li><strong>${label}</strong>: ${esc(s.scenario)} · ${esc(s.mode)} · seed ${s.seed} · ${s.rulesOff.length === 0 ? "playbook" : s.rulesOff.length >= 19 ? "naive" : `rules off: ${esc(s.rulesOff.join(" "))}`}</li>`;
+    `<li><strong>${label}</strong>: ${esc(describeSide(s))}</li>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>gw-chaos compare: ${esc(c.a.scenario)}</title>
 <style>

@@ -64,7 +64,21 @@ function rows(c: Comparison): Row[] {
   return out;
 }
 
-function describeSide(side: Comparison["a"]): string {
+/** The comparison's figures as plain cells: group, figure, a, b, b − a. */
+export function comparisonCells(c: Comparison): string[][] {
+  return rows(c).map(({ group, figure, d }) => {
+    const f = FIGURES[figure] ?? { label: figure, unit: "n" };
+    return [
+      group,
+      f.label,
+      format(d.a, f.unit),
+      format(d.b, f.unit),
+      format(d.delta, f.unit, true),
+    ];
+  });
+}
+
+export function describeSide(side: Comparison["a"]): string {
   const rules =
     side.rulesOff.length === 0
       ? "playbook"
@@ -137,12 +151,7 @@ export function renderComparisonMarkdown(c: Comparison): string {
     "| | figure | a | b | b − a |",
     "| --- | --- | --- | --- | --- |",
   ];
-  for (const { group, figure, d } of rows(c)) {
-    const f = FIGURES[figure] ?? { label: figure, unit: "n" };
-    lines.push(
-      `| ${cell(group)} | ${f.label} | ${format(d.a, f.unit)} | ${format(d.b, f.unit)} | ${format(d.delta, f.unit, true)} |`,
-    );
-  }
+  for (const cells of comparisonCells(c)) lines.push(`| ${cells.map(cell).join(" | ")} |`);
   if (c.thresholds.length > 0) {
     lines.push("", "| threshold | a | b | flip |", "| --- | --- | --- | --- |");
     for (const t of c.thresholds) {

@@ -1,12 +1,12 @@
 import type { JsonReport } from "./json-report.js";
 import { bucketize, type ChartSeries, lineChart, PALETTE } from "./svg-chart.js";
+import { escapeHtml } from "./html-escape.js";
 
 /** Every line of a chart bucketized. */
 const smooth = (series: ChartSeries[]): ChartSeries[] =>
   series.map((s) => (s.dashed ? s : { ...s, points: bucketize(s.points) }));
 
-const esc = (s: string) =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const esc = escapeHtml;
 const n = (v: number) => v.toLocaleString("en-US");
 const ms = (v: number | null) => (v === null ? "-" : `${n(Math.round(v))} ms`);
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;

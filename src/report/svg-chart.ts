@@ -1,3 +1,5 @@
+import { escapeHtml } from "./html-escape.js";
+
 /**
  * Line charts as inline SVG, for the HTML report: no script, no network, readable
  * from file://. Time runs along x in scenario seconds; fault windows are shaded and
@@ -62,8 +64,7 @@ export const PALETTE = [
   "#4b5563",
 ];
 
-const esc = (s: string) =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const esc = escapeHtml;
 
 /** Round numbers for axis ticks: 1, 2 or 5 times a power of ten. */
 function niceStep(range: number, ticks: number): number {
