@@ -77,6 +77,7 @@ export class Engine {
     { cancelSend: () => void; cancelTimeout: Cancel; finish: (result: AttemptResult) => void }
   >();
   private cursor = 0;
+  private next: PlannedRequest | undefined;
   private wake: { atMs: number; cancel: Cancel } | undefined;
   private tickCancel: Cancel | undefined;
   /** The end of the last second closed in the series. */
@@ -139,8 +140,14 @@ export class Engine {
     }
   }
 
+  /** The plan's next request, made once (a TrafficPlan builds an object per look). */
+  private upNext(): PlannedRequest | undefined {
+    if (this.next?.id !== this.cursor) this.next = this.o.plan.at(this.cursor);
+    return this.next;
+  }
+
   private scheduleNextArrival(): void {
-    const next = this.o.plan.at(this.cursor);
+    const next = this.upNext();
     if (next) this.o.scheduler.at(next.intendedMs, () => this.arrive());
   }
 
@@ -148,9 +155,9 @@ export class Engine {
   private arrive(): void {
     if (this.stopped) return;
     const now = this.o.scheduler.now();
-    const { plan, recorder } = this.o;
+    const { recorder } = this.o;
     for (;;) {
-      const p = plan.at(this.cursor);
+      const p = this.upNext();
       if (p === undefined || p.intendedMs > now) break;
       this.cursor++;
       recorder.generated(p.id, p);
