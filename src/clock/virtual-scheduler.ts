@@ -1,5 +1,10 @@
 import type { Cancel, Scheduler } from "./clock.js";
 
+/** Earlier time first; at equal times, the one scheduled first. */
+function before(a: Entry, b: Entry): boolean {
+  return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
+}
+
 interface Entry {
   atMs: number;
   seq: number;
@@ -56,37 +61,37 @@ export class VirtualScheduler implements Scheduler {
     return ran;
   }
 
-  private less(a: Entry, b: Entry): boolean {
-    return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
-  }
-
+  // Sifts move a hole rather than swapping pairs: half the writes, no temporaries.
   private push(entry: Entry): void {
     const heap = this.heap;
+    let i = heap.length;
     heap.push(entry);
-    let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      const above = heap[parent]!;
+      if (!before(entry, above)) break;
+      heap[i] = above;
       i = parent;
     }
+    heap[i] = entry;
   }
 
   private pop(): void {
     const heap = this.heap;
     const last = heap.pop()!;
-    if (heap.length === 0) return;
-    heap[0] = last;
+    const n = heap.length;
+    if (n === 0) return;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let smallest = i;
-      if (l < heap.length && this.less(heap[l]!, heap[smallest]!)) smallest = l;
-      if (r < heap.length && this.less(heap[r]!, heap[smallest]!)) smallest = r;
-      if (smallest === i) break;
-      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-      i = smallest;
+      const child = r < n && before(heap[r]!, heap[l]!) ? r : l;
+      const below = heap[child]!;
+      if (!before(below, last)) break;
+      heap[i] = below;
+      i = child;
     }
+    heap[i] = last;
   }
 }

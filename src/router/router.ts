@@ -143,6 +143,8 @@ export interface RouterEvent {
 /** Events kept for the report; a storm's later ones are only counted. */
 const MAX_EVENTS = 5000;
 
+const NONE_PAUSED: ReadonlySet<string> = new Set();
+
 /** How often the router asks to be woken while requests wait for room. */
 const RECONSIDER_MS = 100;
 const SHARE_WINDOW_MS = 60_000;
@@ -258,6 +260,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
    */
   dispatch(nowMs: number): Decision<R>[] {
     const decisions: Decision<R>[] = [];
+    // Most calls (an answer came back) find every queue empty: nothing to look at.
+    if (this.slots.every((slot) => slot.queue.length === 0)) return decisions;
     const paused = this.pausedLanes(nowMs);
     this.nextRetryDueMs = Number.POSITIVE_INFINITY;
     for (const slot of this.slots) {
@@ -573,8 +577,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
    * once a request of another lane has waited (i + 1) x pauseAtQueueAge.
    */
   private pausedLanes(nowMs: number): ReadonlySet<string> {
-    const paused = new Set<string>();
-    if (!this.rules.P19 || this.shedRank.size === 0) return paused;
+    if (!this.rules.P19 || this.shedRank.size === 0) return NONE_PAUSED;
     // Pressure: the oldest request of another lane still waiting for its first send.
     // Retries backing off are not waiting for room, and the retry queue is skipped.
     let oldest = Number.POSITIVE_INFINITY;
@@ -587,10 +590,11 @@ export class Router<R extends RouterRequest = RouterRequest> {
       oldest = Math.min(oldest, head.request.arrivedMs);
     }
     const age = nowMs - oldest;
+    let paused: Set<string> | undefined;
     for (const [lane, rank] of this.shedRank) {
-      if (age >= (rank + 1) * this.config.shed.pauseAtQueueAgeMs) paused.add(lane);
+      if (age >= (rank + 1) * this.config.shed.pauseAtQueueAgeMs) (paused ??= new Set()).add(lane);
     }
-    return paused;
+    return paused ?? NONE_PAUSED;
   }
 
   private headroomFor(lane: LaneConfig): number {

@@ -117,11 +117,19 @@ export class SimUpstream implements Upstream {
 /** Header names in lower case, as an HTTP client sees them (Bedrock's x-amzn-ErrorType). */
 function lowerCased(headers: Record<string, string>): Record<string, string> {
   let lower = true;
-  for (const name in headers) if (/[A-Z]/.test(name)) lower = false;
+  for (const name in headers) if (hasUpperCase(name)) lower = false;
   if (lower) return headers; // most are already: no copy on the hot path
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
   return out;
+}
+
+function hasUpperCase(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code >= 65 && code <= 90) return true;
+  }
+  return false;
 }
 
 /** A refusal as the caller sees it: status, headers, and the body (capped) the router may read. */

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatGoDuration, parseGoDuration } from "./go-duration.js";
 
@@ -28,5 +29,18 @@ describe("Go durations (OpenAI's x-ratelimit-reset-*)", () => {
   it("rejects text that is not a duration", () => {
     expect(parseGoDuration("soon")).toBeUndefined();
     expect(parseGoDuration("12")).toBeUndefined();
+  });
+
+  it("rejects broken numbers and units", () => {
+    for (const text of ["", "s", "1.s", ".5s", "1x", "1m2", "1..2s", "1s ms", "-1s"])
+      expect(parseGoDuration(text)).toBeUndefined();
+  });
+
+  it("reads back what it writes, to the millisecond, for any span up to a day", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.5, max: 86_400_000, noNaN: true }), (ms) => {
+        expect(parseGoDuration(formatGoDuration(ms))).toBeCloseTo(Math.round(ms), 6);
+      }),
+    );
   });
 });
