@@ -592,7 +592,9 @@ export class Router<R extends RouterRequest = RouterRequest> {
     const age = nowMs - oldest;
     let paused: Set<string> | undefined;
     for (const [lane, rank] of this.shedRank) {
-      if (age >= (rank + 1) * this.config.shed.pauseAtQueueAgeMs) (paused ??= new Set()).add(lane);
+      if (age < (rank + 1) * this.config.shed.pauseAtQueueAgeMs) continue;
+      paused ??= new Set();
+      paused.add(lane);
     }
     return paused ?? NONE_PAUSED;
   }
