@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { z } from "zod";
 import { parseThreshold } from "../metrics/thresholds.js";
@@ -100,7 +100,9 @@ export function loadScenario(ref: string, options: LoadOptions): ResolvedScenari
       : (options.routerFile ?? (typeof raw.router === "string" ? raw.router : undefined));
     if (routerRef !== undefined) {
       const fromFlag = options.routerFile !== undefined && !preset;
-      raw.router = loadRouterFile(routerRef, fromFlag ? options.cwd : dirname(path), options.cwd);
+      raw.router = fromFlag
+        ? loadRouterFile(routerRef, options.cwd, options.cwd, "--router")
+        : loadRouterFile(routerRef, dirname(path), options.cwd, `${source.displayName}: router`);
     }
     if (preset) withPreset(raw, preset);
   }
@@ -117,16 +119,21 @@ function withPreset(raw: Record<string, unknown>, preset: PresetName): void {
   raw.router = { ...rest, preset };
 }
 
-/** Reads and validates a router config file, reporting problems against that file. */
-function loadRouterFile(ref: string, base: string, cwd: string): RouterConfigFile {
-  const source = readDocument(locateFileOrThrow(ref, base), cwd);
-  return validate(routerConfigSchema, source);
-}
-
-function locateFileOrThrow(ref: string, base: string): string {
+/**
+ * Reads and validates a router config file, reporting problems against that file;
+ * a reference to no file is reported where it was written (`referrer`).
+ */
+function loadRouterFile(
+  ref: string,
+  base: string,
+  cwd: string,
+  referrer: string,
+): RouterConfigFile {
   const path = resolve(base, ref);
-  if (!existsSync(path)) throw new InputError([`${ref}: no such file`]);
-  return path;
+  // A directory counts as missing: `router: ""` or `router: .` must not read the folder.
+  if (ref.trim() === "" || !existsSync(path) || statSync(path).isDirectory())
+    throw new InputError([`${referrer}: no such router file ${JSON.stringify(ref)}`]);
+  return validate(routerConfigSchema, readDocument(path, cwd));
 }
 
 export function loadProfile(path: string, cwd: string): VendorProfileFile {
