@@ -193,12 +193,9 @@ export class Recorder {
     const { inputPerMTok, outputPerMTok } = r.info.price;
     const usd = (tokens.prompt * inputPerMTok + tokens.completion * outputPerMTok) / 1e6;
     const wasted = category !== undefined;
-    for (const burn of [r, this.lane(tags.lane), this.tenant(tags.tenant)]) {
-      burn.promptTokens += tokens.prompt;
-      burn.completionTokens += tokens.completion;
-      burn.spendUsd += usd;
-      if (wasted) burn.wastedSpendUsd += usd;
-    }
+    burn(r, tokens, usd, wasted);
+    burn(this.lane(tags.lane), tokens, usd, wasted);
+    burn(this.tenant(tags.tenant), tokens, usd, wasted);
     bump(this.second.tokens, route, tokens.prompt + tokens.completion);
     for (const watch of this.failover) watch.attemptDone(route, wasted, nowMs);
   }
@@ -301,6 +298,24 @@ export class Recorder {
 
 function noBurn(): Burn {
   return { promptTokens: 0, completionTokens: 0, spendUsd: 0, wastedSpendUsd: 0 };
+}
+
+/** Tokens and spend of one attempt, booked to a route, a lane or a tenant. */
+function burn(
+  into: {
+    promptTokens: number;
+    completionTokens: number;
+    spendUsd: number;
+    wastedSpendUsd: number;
+  },
+  tokens: { prompt: number; completion: number },
+  usd: number,
+  wasted: boolean,
+): void {
+  into.promptTokens += tokens.prompt;
+  into.completionTokens += tokens.completion;
+  into.spendUsd += usd;
+  if (wasted) into.wastedSpendUsd += usd;
 }
 
 function bump<K>(map: Map<K, number>, key: K, by = 1): void {

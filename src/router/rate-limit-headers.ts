@@ -126,16 +126,8 @@ function toNumber(text: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/**
- * OpenAI's resets are Go durations ("6m0s"), Azure's plain seconds. Vendors repeat
- * the same few texts, so the last ones parsed are kept.
- */
-const resetCache = new Map<string, number | undefined>();
+/** OpenAI's resets are Go durations ("6m0s"), Azure's plain seconds. */
 function openAiResetMs(text: string): number | undefined {
-  if (resetCache.has(text)) return resetCache.get(text);
   const seconds = toNumber(text);
-  const ms = seconds !== undefined ? seconds * 1000 : parseGoDuration(text);
-  if (resetCache.size >= 256) resetCache.clear();
-  resetCache.set(text, ms);
-  return ms;
+  return seconds !== undefined ? seconds * 1000 : parseGoDuration(text);
 }

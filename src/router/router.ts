@@ -172,6 +172,9 @@ export class Router<R extends RouterRequest = RouterRequest> {
   private readonly shedRank = new Map<string, number>();
   private abandoned: number[] = [];
   private nextRetryDueMs = Number.POSITIVE_INFINITY;
+  /** Reused by every dispatch, queue by queue (dispatch never runs inside itself). */
+  private readonly blockedScratch = new Set<string>();
+  private readonly keptScratch: Entry<R>[] = [];
   readonly stats: RouterStats = { retries: 0, retriesDenied: 0, abandoned: 0, probes: 0 };
   /** What the router noticed, in order: each route's changes of health, and its probes. */
   readonly events: RouterEvent[] = [];
@@ -272,8 +275,10 @@ export class Router<R extends RouterRequest = RouterRequest> {
         this.expireFront(slot, nowMs, decisions);
         continue;
       }
-      const blocked = new Set<string>();
-      const kept: Entry<R>[] = [];
+      const blocked = this.blockedScratch;
+      blocked.clear();
+      const kept = this.keptScratch;
+      kept.length = 0;
       const n = queue.length;
       for (let i = 0; i < n; i++) {
         const entry = queue.shift()!;
@@ -313,6 +318,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
         decisions.push(this.send(entry, route, nowMs));
       }
       for (let i = kept.length - 1; i >= 0; i--) queue.unshift(kept[i]!);
+      kept.length = 0;
     }
     return decisions;
   }

@@ -152,8 +152,11 @@ export class Engine {
 
   private scheduleNextArrival(): void {
     const next = this.upNext();
-    if (next) this.o.scheduler.at(next.intendedMs, () => this.arrive());
+    if (next) this.o.scheduler.at(next.intendedMs, this.arriveNow);
   }
+
+  /** One callback for every arrival, not a closure each. */
+  private readonly arriveNow = () => this.arrive();
 
   /** Releases every request whose intended start has come (timers may fire late). */
   private arrive(): void {

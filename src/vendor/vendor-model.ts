@@ -190,17 +190,22 @@ export class VendorModel {
       request.promptTokens + (upFront ? (request.maxTokens ?? spec.defaultCompletionTokens) : 0);
 
     // More than a limit can ever hold: no wait helps, so it is refused as too large.
-    const tooBig = [
-      { limiter: state.tokens, need: charge, type: "tokens" as const },
-      { limiter: state.inputTokens, need: request.promptTokens, type: "input-tokens" as const },
-    ].find((c) => c.limiter !== undefined && c.need > c.limiter.limit);
-    if (tooBig) {
+    if (charge > state.tokens.limit) {
       return {
         kind: "too-large",
         model,
-        limitType: tooBig.type,
-        limit: tooBig.limiter!.limit,
-        requested: tooBig.need,
+        limitType: "tokens",
+        limit: state.tokens.limit,
+        requested: charge,
+      };
+    }
+    if (state.inputTokens && request.promptTokens > state.inputTokens.limit) {
+      return {
+        kind: "too-large",
+        model,
+        limitType: "input-tokens",
+        limit: state.inputTokens.limit,
+        requested: request.promptTokens,
       };
     }
     if (state.daily && state.daily.available(nowMs) < 1) {
@@ -210,9 +215,12 @@ export class VendorModel {
       return this.throttle(state, model, "requests", 1, nowMs, true);
     }
 
-    const requestsShort = [state.requests, state.requestSlice].find(
-      (b) => b && b.available(nowMs) < 1,
-    );
+    const requestsShort =
+      state.requests.available(nowMs) < 1
+        ? state.requests
+        : state.requestSlice && state.requestSlice.available(nowMs) < 1
+          ? state.requestSlice
+          : undefined;
     if (requestsShort) {
       // Failed requests count against the per-minute limit (while it has room).
       if (requestsShort !== state.requests) state.requests.tryTake(1, nowMs);

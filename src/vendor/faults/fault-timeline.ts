@@ -6,6 +6,8 @@ import { effectOf } from "./fault-kinds.js";
  * The faults of one vendor, scheduled in scenario time and changeable while it
  * runs (the control API adds and clears them). Pure: time and randomness come in.
  */
+const NO_HITS: readonly { fault: FaultSpec; effect: FaultEffect }[] = [];
+
 export class FaultTimeline {
   private faults: FaultSpec[];
 
@@ -54,16 +56,18 @@ export class FaultTimeline {
     model: string,
     nowMs: number,
     rng: Rng,
-  ): { fault: FaultSpec; effect: FaultEffect }[] {
-    const hits: { fault: FaultSpec; effect: FaultEffect }[] = [];
+  ): readonly { fault: FaultSpec; effect: FaultEffect }[] {
+    // Asked once per request: no array unless a fault hits.
+    let hits: { fault: FaultSpec; effect: FaultEffect }[] | undefined;
     for (const fault of this.faults) {
       if (fault.model !== undefined && fault.model !== model) continue;
       if (nowMs < fault.fromMs || nowMs >= fault.untilMs) continue;
       if (fault.count !== undefined && fault.count <= 0) continue;
       if (fault.probability < 1 && rng.next() >= fault.probability) continue;
+      hits ??= [];
       hits.push({ fault, effect: effectOf(fault) });
     }
-    return hits;
+    return hits ?? NO_HITS;
   }
 
   spend(fault: FaultSpec): void {
