@@ -6,14 +6,43 @@ import type { Cancel, Scheduler } from "./clock.js";
  * pass per wall second, so every duration, window and latency shrinks together.
  */
 export class RealScheduler implements Scheduler {
-  private readonly startWall: number;
+  private startWall: number;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private disposed = false;
 
   constructor(
     readonly speed: number,
     private readonly wallNow: () => number = () => performance.now(),
+    /** Wall time (on wallNow's scale) of scenario time zero; now when absent. */
+    startWall?: number,
   ) {
-    this.startWall = wallNow();
+    this.startWall = startWall ?? wallNow();
+  }
+
+  /**
+   * A clock on another thread that keeps this run's scenario time: the same zero
+   * (as epoch ms, since each thread's performance.now() has its own origin) and speed.
+   */
+  static fromEpoch(speed: number, startEpochMs: number): RealScheduler {
+    return new RealScheduler(speed, () => performance.now(), startEpochMs - performance.timeOrigin);
+  }
+
+  /**
+   * Scenario time zero is now: a live run restarts its clock once the mocks
+   * listen, so their start-up is not scenario time. Call before scheduling anything.
+   */
+  restart(): void {
+    this.startWall = this.wallNow();
+  }
+
+  /** Moves scenario time zero to this epoch ms (a clock on another thread following a restart). */
+  startFromEpoch(startEpochMs: number): void {
+    this.startWall = startEpochMs - performance.timeOrigin;
+  }
+
+  /** Scenario time zero as epoch ms, to hand to a clock on another thread. */
+  get startEpochMs(): number {
+    return performance.timeOrigin + this.startWall;
   }
 
   now(): number {
@@ -26,6 +55,8 @@ export class RealScheduler implements Scheduler {
   }
 
   at(atMs: number, fn: () => void): Cancel {
+    // After the run, late answers may still ask for a callback: nothing is kept alive for them.
+    if (this.disposed) return () => {};
     const delay = Math.max(0, (atMs - this.now()) / this.speed);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
@@ -40,6 +71,7 @@ export class RealScheduler implements Scheduler {
 
   /** Cancels every pending callback, so nothing outlives the run. */
   dispose(): void {
+    this.disposed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }

@@ -1,68 +1,57 @@
-import { RealScheduler } from "../clock/real-scheduler.js";
-import { type MockServer, startMockServer } from "../mock/mock-server.js";
-import { createRng, deriveSeed } from "../random/rng.js";
+import type { RealScheduler } from "../clock/real-scheduler.js";
 import type { FaultSpec, VendorSpec } from "../vendor/types.js";
-import { VendorModel } from "../vendor/vendor-model.js";
-import { RunError } from "./run-error.js";
+import { startFleetInProcess } from "./in-process-fleet.js";
+import type { RunError } from "./run-error.js";
+import { startFleetInWorker } from "./worker-fleet.js";
 
 export interface FleetOptions {
   vendors: readonly VendorSpec[];
   faults: readonly FaultSpec[];
   seed: number;
-  /** The run's clock (live runs share theirs); a new one at this speed otherwise. */
+  /**
+   * The run's clock, which the mocks keep too (same zero, same speed). It is
+   * restarted once every server listens, so the fleet's start-up is not
+   * scenario time. A new one at `speed` when absent.
+   */
   scheduler?: RealScheduler;
   speed?: number;
   host: string;
   /** Ports from here up, one per vendor; any free port when absent. */
   portBase?: number;
   scenarioDurationMs: number;
+  /**
+   * Serve on this thread's event loop instead of a worker thread. Live runs never
+   * do (the mocks would compete with the harness for its loop); `gw-chaos mock`,
+   * which has nothing else to do, does.
+   */
+  inProcess?: boolean;
+}
+
+/** Where one mock vendor listens. */
+export interface FleetServer {
+  vendor: string;
+  format: string;
+  /** What an official SDK takes as its base URL, e.g. http://127.0.0.1:PORT/v1. */
+  baseUrl: string;
+  origin: string;
 }
 
 export interface MockFleet {
-  servers: readonly MockServer[];
+  servers: readonly FleetServer[];
+  /**
+   * Settles with the error when the fleet dies while serving (its worker crashed
+   * or stopped); never settles otherwise, so a run can race it against its end.
+   */
+  failed: Promise<RunError>;
+  /** Stops every server, socket and thread of the fleet. */
   close(): Promise<void>;
 }
 
-/** The mock vendors alone, for a gateway the user runs (`gw-chaos mock`). */
-export async function startMockFleet(options: FleetOptions): Promise<MockFleet> {
-  const ownScheduler = options.scheduler === undefined;
-  const scheduler = options.scheduler ?? new RealScheduler(options.speed ?? 1);
-  const servers: MockServer[] = [];
-  const close = async () => {
-    await Promise.all(servers.map((s) => s.close()));
-    if (ownScheduler) scheduler.dispose();
-  };
-  try {
-    for (const [i, vendor] of options.vendors.entries()) {
-      const model = new VendorModel(
-        vendor,
-        options.faults,
-        createRng(deriveSeed(options.seed, `vendor.${vendor.name}`)),
-      );
-      servers.push(
-        await startMockServer({
-          model,
-          scheduler,
-          host: options.host,
-          ...(options.portBase !== undefined ? { port: options.portBase + i } : {}),
-          scenarioDurationMs: options.scenarioDurationMs,
-        }),
-      );
-    }
-  } catch (error) {
-    await close();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
-      throw new RunError(
-        `cannot start a mock vendor on ${options.host}: ${(error as Error).message}`,
-        code,
-        options.portBase !== undefined
-          ? "choose another --port-base, or leave it out for free ports"
-          : undefined,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-  return { servers, close };
+/**
+ * The mock vendors, one node:http server per vendor, on a worker thread (or on
+ * this thread with `inProcess`). Their clock keeps the scenario time of the
+ * given scheduler: the same zero and speed.
+ */
+export function startMockFleet(options: FleetOptions): Promise<MockFleet> {
+  return options.inProcess ? startFleetInProcess(options) : startFleetInWorker(options);
 }

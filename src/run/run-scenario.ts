@@ -14,6 +14,7 @@ import type { RouterSummary } from "../router/router.js";
 import { Engine, type SecondSnapshot } from "./engine.js";
 import { type HarnessHealth, HarnessMonitor, simHarnessHealth } from "./harness-health.js";
 import { type MockFleet, startMockFleet } from "./mock-fleet.js";
+import { RunError } from "./run-error.js";
 
 export type Mode = "live" | "sim";
 
@@ -155,9 +156,19 @@ export async function runScenario(
     const stop = () => engine.stop(STOP_GRACE_MS);
     options.signal?.addEventListener("abort", stop, { once: true });
     engine.start();
-    const result = await engine.done;
+    // A fleet that dies mid-run (its worker crashed) ends the run at once: exit 3, no hang.
+    const failure = fleet.failed.then((error) => {
+      engine.stop(0);
+      return error;
+    });
+    const outcome = await Promise.race([engine.done, failure]);
     options.signal?.removeEventListener("abort", stop);
-    return { ...common, ...result, harness: monitor.stop() };
+    if (outcome instanceof RunError) {
+      await engine.done;
+      monitor.stop();
+      throw outcome;
+    }
+    return { ...common, ...outcome, harness: monitor.stop() };
   } finally {
     await upstream?.close();
     await fleet?.close();

@@ -50,6 +50,8 @@ export async function mockCommand(
     host: flags.host,
     ...(flags.portBase !== undefined ? { portBase: flags.portBase } : {}),
     scenarioDurationMs: scenario?.durationMs ?? 0,
+    // Nothing else runs here: the servers can have this thread's loop.
+    inProcess: true,
   });
   const described = fleet.servers.map((s, i) => ({
     name: s.vendor,

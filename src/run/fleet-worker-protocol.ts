@@ -1,0 +1,25 @@
+import type { FleetSpec } from "./in-process-fleet.js";
+import type { FleetServer } from "./mock-fleet.js";
+
+/** What the run tells the fleet's worker thread, and what it answers (fleet-worker.ts). */
+export interface FleetWorkerData {
+  spec: FleetSpec;
+  speed: number;
+  /** Scenario time zero, as epoch ms: each thread's performance.now() has its own origin. */
+  startEpochMs: number;
+}
+
+export type FleetWorkerMessage =
+  | { type: "ready"; servers: FleetServer[] }
+  | { type: "failed"; message: string; code: string; hint?: string }
+  | { type: "clock-set" }
+  | { type: "closed" };
+
+/** clock: scenario time zero moved (the run restarted its clock once the fleet served). */
+export type FleetWorkerCommand = { type: "clock"; startEpochMs: number } | { type: "close" };
+
+/**
+ * Tests set this (in ms) to make the worker throw once it serves, as a bug in
+ * the mocks would: the run must end with exit 3, not hang.
+ */
+export const CRASH_AFTER_ENV = "GW_CHAOS_TEST_CRASH_MOCK_WORKER_MS";

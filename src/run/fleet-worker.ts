@@ -1,0 +1,69 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { RealScheduler } from "../clock/real-scheduler.js";
+import type { MockServer } from "../mock/mock-server.js";
+import {
+  CRASH_AFTER_ENV,
+  type FleetWorkerCommand,
+  type FleetWorkerData,
+  type FleetWorkerMessage,
+} from "./fleet-worker-protocol.js";
+import { startServers } from "./in-process-fleet.js";
+import { RunError } from "./run-error.js";
+
+/**
+ * The worker thread that hosts the mock vendors of a live run, off the harness's
+ * event loop. Its clock is rebuilt from the run's: the same scenario time zero
+ * (epoch ms) and speed, so fault windows, limiter windows and latencies line up
+ * with what the harness measures.
+ */
+const port = parentPort;
+if (!port) throw new Error("fleet-worker runs only as a worker thread");
+const post = (message: FleetWorkerMessage) => port.postMessage(message);
+const data = workerData as FleetWorkerData;
+const scheduler = RealScheduler.fromEpoch(data.speed, data.startEpochMs);
+
+let servers: MockServer[] = [];
+try {
+  servers = await startServers(data.spec, scheduler);
+  post({
+    type: "ready",
+    servers: servers.map(({ vendor, format, baseUrl, origin }) => ({
+      vendor,
+      format,
+      baseUrl,
+      origin,
+    })),
+  });
+} catch (error) {
+  scheduler.dispose();
+  const e = error as Error & { code?: unknown };
+  post({
+    type: "failed",
+    message: e?.message ?? String(error),
+    code: error instanceof RunError ? error.code : "MOCK_WORKER_START",
+    ...(error instanceof RunError && error.hint ? { hint: error.hint } : {}),
+  });
+  port.close();
+}
+
+const crashAfterMs = Number(process.env[CRASH_AFTER_ENV]);
+const crash =
+  servers.length > 0 && crashAfterMs > 0
+    ? setTimeout(() => {
+        throw new Error(`crash injected by ${CRASH_AFTER_ENV}`);
+      }, crashAfterMs)
+    : undefined;
+
+port.on("message", async (command: FleetWorkerCommand) => {
+  if (command.type === "clock") {
+    scheduler.startFromEpoch(command.startEpochMs);
+    post({ type: "clock-set" });
+    return;
+  }
+  clearTimeout(crash);
+  await Promise.all(servers.map((s) => s.close()));
+  scheduler.dispose();
+  post({ type: "closed" });
+  // Nothing is left to keep the thread alive: it ends on its own.
+  port.close();
+});

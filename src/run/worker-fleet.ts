@@ -1,0 +1,104 @@
+import { performance } from "node:perf_hooks";
+import type {
+  FleetWorkerCommand,
+  FleetWorkerData,
+  FleetWorkerMessage,
+} from "./fleet-worker-protocol.js";
+import type { FleetOptions, FleetServer, MockFleet } from "./mock-fleet.js";
+import { moduleExtension, startModuleWorker } from "./module-worker.js";
+import { RunError } from "./run-error.js";
+
+/** How long close() lets the worker shut its servers before it is terminated. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * The fleet on one worker thread, so the mock vendors' HTTP parsing, pacing and
+ * writing do not run on the harness's event loop (where they would show up as
+ * the harness's own delay). One worker hosts every vendor: on a 2-core machine
+ * the harness and the mocks each get a core.
+ *
+ * Every way the worker can break becomes a RunError (exit 3) with one line:
+ * a port that cannot be had, a worker that fails to start, crashes or stops.
+ */
+export function startFleetInWorker(options: FleetOptions): Promise<MockFleet> {
+  const { scheduler, speed, inProcess: _, ...spec } = options;
+  const data: FleetWorkerData = {
+    spec,
+    speed: scheduler?.speed ?? speed ?? 1,
+    startEpochMs: scheduler?.startEpochMs ?? performance.timeOrigin + performance.now(),
+  };
+  const entry = new URL(`./fleet-worker.${moduleExtension(import.meta.url)}`, import.meta.url);
+  const worker = startModuleWorker(entry, { workerData: data, name: "gw-chaos mocks" });
+
+  let state: "starting" | "serving" | "closing" | "exited" = "starting";
+  let reportFailure!: (error: RunError) => void;
+  const failed = new Promise<RunError>((resolve) => {
+    reportFailure = resolve;
+  });
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  const closed = new Promise<void>((resolve) =>
+    worker.on("message", (m: FleetWorkerMessage) => m.type === "closed" && resolve()),
+  );
+
+  const close = async () => {
+    if (state === "serving") {
+      state = "closing";
+      worker.postMessage({ type: "close" } satisfies FleetWorkerCommand);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        closed,
+        exited,
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    // Ends the thread (and any socket it still holds) whether or not it closed cleanly.
+    await worker.terminate();
+    await exited;
+  };
+
+  return new Promise<MockFleet>((resolve, reject) => {
+    const fail = (message: string, code: string, hint?: string) => {
+      const error = new RunError(message, code, hint);
+      if (state === "starting") {
+        state = "closing";
+        // Rejected once the thread is gone, so nothing of it outlives the failed start.
+        void worker.terminate().then(() => reject(error));
+      } else if (state === "serving") {
+        state = "closing";
+        void worker.terminate();
+        reportFailure(error);
+      }
+    };
+    const serve = (servers: FleetServer[]) => {
+      state = "serving";
+      resolve({ servers, failed, close });
+    };
+    let ready: FleetServer[] | undefined;
+    worker.on("message", (m: FleetWorkerMessage) => {
+      if (m.type === "failed") fail(m.message, m.code, m.hint);
+      if (state !== "starting") return;
+      if (m.type === "ready" && !scheduler) serve(m.servers);
+      else if (m.type === "ready" && scheduler) {
+        // Scenario time starts now that every server listens, on both threads.
+        ready = m.servers;
+        scheduler.restart();
+        const command: FleetWorkerCommand = { type: "clock", startEpochMs: scheduler.startEpochMs };
+        worker.postMessage(command);
+      } else if (m.type === "clock-set" && ready) serve(ready);
+    });
+    worker.on("error", (error: Error) => {
+      const what = state === "starting" ? "failed to start" : "crashed";
+      fail(`the mock vendors' worker ${what}: ${error?.message ?? String(error)}`, "MOCK_WORKER");
+    });
+    worker.on("exit", (code) => {
+      if (state === "starting" || state === "serving") {
+        const what = state === "starting" ? "exited before it served" : "stopped unexpectedly";
+        fail(`the mock vendors' worker ${what} (exit code ${code})`, "MOCK_WORKER");
+      }
+      state = "exited";
+    });
+  });
+}
