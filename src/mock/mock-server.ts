@@ -17,6 +17,22 @@ import { type PacedStream, StreamPacer } from "./stream-pacer.js";
 /** Bodies above this size are refused, as real vendors refuse them. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Timeouts against clients that hold a socket without finishing a request
+ * (slowloris): the headers within 10 s, the whole request within 60 s (an 8 MB
+ * body on a slow link), an idle keep-alive socket closed after 30 s. Node checks
+ * them every connectionsCheckingInterval (30 s by default): every second here, so
+ * they hold to about a second. A request without a Host header is served (node
+ * would answer it with an empty 400, not in the vendor's shape).
+ */
+const SERVER_OPTIONS = {
+  headersTimeout: 10_000,
+  requestTimeout: 60_000,
+  keepAliveTimeout: 30_000,
+  connectionsCheckingInterval: 1_000,
+  requireHostHeader: false,
+};
+
 export interface MockServerOptions {
   model: VendorModel;
   scheduler: Scheduler;
@@ -190,7 +206,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     });
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(SERVER_OPTIONS, (req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path.startsWith("/_gw/")) return control.handle(req, res, path);
     // A vendor-wide outage: the connection fails before anything is read or answered.
@@ -224,7 +240,13 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   // Malformed HTTP (bad chunking, two Content-Lengths) still gets the vendor's 400 shape.
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || error.code === "ECONNRESET") return socket.destroy();
-    const response = format.invalidRequest("The request could not be read as HTTP.");
+    const response = format.invalidRequest(
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? "The request headers are too large."
+        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? "The request was not received in time."
+          : "The request could not be read as HTTP.",
+    );
     const head = [
       `HTTP/1.1 400 Bad Request`,
       ...Object.entries(response.headers).map(([k, v]) => `${k}: ${v}`),
@@ -232,10 +254,6 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     head.push(`content-length: ${Buffer.byteLength(response.body)}`, "connection: close");
     socket.end(`${head.join("\r\n")}\r\n\r\n${response.body}`);
   });
-  server.keepAliveTimeout = 30_000;
-  // A client that sends nothing for this long is cut off (slowloris cannot hold a socket).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
