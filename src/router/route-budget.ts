@@ -105,6 +105,11 @@ export class RouteBudget {
     this.staleBeforeSend = this.requestsSent;
   }
 
+  /** Sends made to the route so far. */
+  get sends(): number {
+    return this.requestsSent;
+  }
+
   /** Counts a send; returns where it stands among this route's sends. */
   recordSend(tokens: number, nowMs: number): SendMark {
     const seq = this.requestsSent;

@@ -31,8 +31,8 @@ export interface HealthRules {
  */
 export class RouteHealth {
   cooldownUntilMs = Number.NEGATIVE_INFINITY;
-  /** When the latest 429 came back. */
-  private lastThrottleMs = Number.NEGATIVE_INFINITY;
+  /** The route's send count when the latest 429 came back: later sends had heard it. */
+  private sendsWhenThrottled = 0;
   /** When the route last came back from open: calls sent before then are old news. */
   private healthySinceMs = Number.NEGATIVE_INFINITY;
   openUntilMs = Number.NEGATIVE_INFINITY;
@@ -81,14 +81,16 @@ export class RouteHealth {
   }
 
   /**
-   * A 429 to an attempt sent at sentAtMs; returns true when it opened the route (a
-   * burst, P13). A 429 to an attempt sent before the last one came back is the same
-   * news again (calls in flight at a cap all hear it): only 429s to sends made after
-   * the router had heard make a burst, i.e. the route refusing what it was told.
+   * A 429 to the route's send number sendSeq, heard when it had made `sends` sends;
+   * returns true when it opened the route (a burst, P13). A 429 to an attempt sent
+   * before the last one came back is the same news again (calls in flight at a cap
+   * all hear it): only 429s to sends made after the router had heard make a burst,
+   * i.e. the route refusing what it was told. Sends are told apart by their order,
+   * not their time: in sim a batch of sends and their instant 429s share one instant.
    */
-  recordThrottle(nowMs: number, sentAtMs: number): boolean {
-    const news = sentAtMs >= this.lastThrottleMs;
-    this.lastThrottleMs = Math.max(this.lastThrottleMs, nowMs);
+  recordThrottle(nowMs: number, sendSeq: number, sends: number): boolean {
+    const news = sendSeq >= this.sendsWhenThrottled;
+    this.sendsWhenThrottled = Math.max(this.sendsWhenThrottled, sends);
     if (!news) return false;
     this.throttles.add(nowMs, 1);
     return this.rules.signals && this.throttles.sum(nowMs) >= this.policy.throttleBurst

@@ -389,7 +389,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
       // A 429 means slow down: wait as long as Retry-After asks, at least the cooldown.
       coolDown(nowMs + coolFor);
       budget.exhausted(nowMs);
-      opened = health.recordThrottle(nowMs, entry.sentAtMs) || opened;
+      opened = health.recordThrottle(nowMs, entry.mark.seq, budget.sends) || opened;
     } else if (category === "quota") {
       // A spent quota does not come back by waiting a second: probe it later.
       opened = health.open(nowMs) || opened;
