@@ -259,6 +259,12 @@ describe.each(VENDORS)("$profile mock under hostile clients (real socket)", (v) 
       ]);
       expectVendorAnswer(v, answer, { close: false, ok: false });
     }
+    // Found by the fuzzer: node answered a request without Host with an empty 400.
+    const noHost = `POST ${v.path} HTTP/1.1\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`;
+    expectVendorAnswer(v, await rawExchange(portOf(v.profile), [noHost]), {
+      close: false,
+      ok: false,
+    });
     await expectStillServing(v);
   });
 });
