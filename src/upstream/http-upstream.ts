@@ -1,12 +1,15 @@
-import { Pool } from "undici";
+import type { IncomingHttpHeaders } from "node:http";
+import { type Dispatcher, Pool } from "undici";
 import type { Clock } from "../clock/clock.js";
 import type { VendorSpec, WireFormatName } from "../vendor/types.js";
+import type { StreamReader } from "./sse-reader.js";
 import {
   type Attempt,
   type AttemptResult,
   ERROR_BODY_BYTES,
   NO_USAGE,
   type Upstream,
+  type Usage,
 } from "./upstream.js";
 import { type WireClient, wireClientFor } from "./wire-client.js";
 
@@ -62,64 +65,17 @@ export class HttpUpstream implements Upstream {
   send(attempt: Attempt, onDone: (result: AttemptResult) => void): () => void {
     const route = this.routes.get(attempt.vendor);
     if (!route) throw new Error(`no origin for vendor "${attempt.vendor}"`);
-    const controller = new AbortController();
-    // The wall time of the answer: what Anthropic's absolute resets count from.
-    const answered = (result: AttemptResult) => onDone({ ...result, epochMs: Date.now() });
-    this.exchange(route, attempt, controller.signal).then(answered, (error: unknown) => {
-      if (controller.signal.aborted) return;
-      onDone({ status: 0, headers: {}, transport: transportFailure(error), usage: NO_USAGE });
-    });
-    return () => controller.abort();
+    const call = route.client.request(attempt, this.prompt(attempt.promptTokens));
+    const exchange = new Exchange(attempt, route.client, this.clock, onDone);
+    route.pool.dispatch(
+      { method: "POST", path: call.path, headers: call.headers, body: call.body },
+      exchange,
+    );
+    return () => exchange.abort();
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.routes.values()].map((route) => route.pool.destroy()));
-  }
-
-  private async exchange(
-    { pool, client }: Route,
-    attempt: Attempt,
-    signal: AbortSignal,
-  ): Promise<AttemptResult> {
-    const call = client.request(attempt, this.prompt(attempt.promptTokens));
-    const response = await pool.request({
-      method: "POST",
-      path: call.path,
-      headers: call.headers,
-      body: call.body,
-      signal,
-    });
-    const headers = flattenHeaders(response.headers);
-    const status = response.statusCode;
-    if (status < 200 || status > 299) {
-      // The router reads how long to wait from some bodies (Gemini's RetryInfo).
-      return { status, headers, usage: NO_USAGE, body: await cappedText(response.body) };
-    }
-    if (!attempt.stream) {
-      const usage = client.usage(await response.body.json());
-      return { status, headers, usage: usage ?? NO_USAGE };
-    }
-    const reader = client.streamReader();
-    let firstTokenMs: number | undefined;
-    let broken = false;
-    try {
-      for await (const chunk of response.body) {
-        if (reader.push(chunk as Buffer)) firstTokenMs = this.clock.now();
-      }
-    } catch (error) {
-      if (signal.aborted) throw error;
-      broken = true;
-    }
-    // A stream cut short states no usage: the vendor still billed what it sent.
-    const usage = reader.usage ?? {
-      prompt: reader.promptTokens ?? attempt.promptTokens,
-      completion: reader.contentFrames,
-    };
-    const result: AttemptResult = { status, headers, usage };
-    if (firstTokenMs !== undefined) result.firstTokenMs = firstTokenMs;
-    // A 200 whose stream broke off or carried an error is a failure, not a success.
-    if (broken || reader.sawError || !reader.complete) result.transport = "stream-error";
-    return result;
   }
 
   /** A prompt of about the given number of tokens (four characters each). */
@@ -133,28 +89,122 @@ export class HttpUpstream implements Upstream {
   }
 }
 
-function flattenHeaders(
-  headers: Record<string, string | string[] | undefined>,
-): Record<string, string> {
+/** Why an attempt's abort() was called: never reported, the caller moved on. */
+const ABORTED = new Error("attempt aborted");
+
+/**
+ * One attempt on the wire, as an undici dispatch handler: the answer's bytes
+ * go straight to the format's stream reader (or are kept, for a JSON answer or
+ * an error body) as they arrive. The live hot path: no response stream, promise
+ * or abort signal per attempt (undici's request() would make each).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private aborted = false;
+  private status = 0;
+  private headers: Record<string, string> = {};
+  private reader: StreamReader | undefined;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private firstTokenMs: number | undefined;
+
+  constructor(
+    private readonly attempt: Attempt,
+    private readonly client: WireClient,
+    private readonly clock: Clock,
+    private readonly onDone: (result: AttemptResult) => void,
+  ) {}
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.controller?.abort(ABORTED);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.aborted) controller.abort(ABORTED);
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    if (statusCode < 200) return; // informational: the answer is still to come
+    this.status = statusCode;
+    this.headers = flattenHeaders(headers);
+    if (this.attempt.stream && statusCode <= 299) this.reader = this.client.streamReader();
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.reader) {
+      if (this.reader.push(chunk) && this.firstTokenMs === undefined)
+        this.firstTokenMs = this.clock.now();
+      return;
+    }
+    // The router reads how long to wait from some error bodies (Gemini's RetryInfo):
+    // their first ERROR_BODY_BYTES are kept; a JSON answer is kept whole.
+    if (this.status > 299 && this.size >= ERROR_BODY_BYTES) return;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    if (this.aborted) return;
+    const { status, headers } = this;
+    if (this.reader) return this.done(this.streamed(false));
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    if (status > 299) {
+      const body = all.toString("utf8", 0, Math.min(all.length, ERROR_BODY_BYTES));
+      return this.done({ status, headers, usage: NO_USAGE, body });
+    }
+    let usage: Usage | undefined;
+    try {
+      usage = this.client.usage(JSON.parse(all.toString("utf8")));
+    } catch {
+      // An answer that is not JSON is a broken connection to the router, as before.
+      return this.done({ status: 0, headers: {}, transport: "connection", usage: NO_USAGE });
+    }
+    this.done({ status, headers, usage: usage ?? NO_USAGE });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.aborted) return;
+    // A 200 whose stream broke off is a failed stream, with what the vendor sent billed.
+    if (this.reader) return this.done(this.streamed(true));
+    this.done({ status: 0, headers: {}, transport: transportFailure(error), usage: NO_USAGE });
+  }
+
+  private streamed(broken: boolean): AttemptResult {
+    const reader = this.reader!;
+    // A stream cut short states no usage: the vendor still billed what it sent.
+    const usage = reader.usage ?? {
+      prompt: reader.promptTokens ?? this.attempt.promptTokens,
+      completion: reader.contentFrames,
+    };
+    const result: AttemptResult = { status: this.status, headers: this.headers, usage };
+    if (this.firstTokenMs !== undefined) result.firstTokenMs = this.firstTokenMs;
+    // A 200 whose stream broke off or carried an error is a failure, not a success.
+    if (broken || reader.sawError || !reader.complete) result.transport = "stream-error";
+    return result;
+  }
+
+  private done(result: AttemptResult): void {
+    // The wall time of the answer: what Anthropic's absolute resets count from.
+    result.epochMs = Date.now();
+    this.onDone(result);
+  }
+}
+
+/** Lower-case names to one string each (a repeated header's values joined, as fetch does). */
+function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return out;
-}
-
-/** The body as text, its first ERROR_BODY_BYTES only; the rest is read and dropped. */
-async function cappedText(body: AsyncIterable<unknown>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size >= ERROR_BODY_BYTES) continue;
-    const bytes = chunk as Buffer;
-    chunks.push(bytes);
-    size += bytes.length;
-  }
-  const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  return all.toString("utf8", 0, Math.min(all.length, ERROR_BODY_BYTES));
 }
 
 function transportFailure(error: unknown): "timeout" | "connection" {
