@@ -121,9 +121,11 @@ function limitFrom(
 }
 
 function toNumber(text: string | undefined): number | undefined {
-  if (text === undefined || text.trim() === "") return undefined;
+  if (text === undefined) return undefined;
+  // Number() skips surrounding spaces itself; only a blank text reads as 0 wrongly.
   const n = Number(text);
-  return Number.isFinite(n) ? n : undefined;
+  if (!Number.isFinite(n) || (n === 0 && text.trim() === "")) return undefined;
+  return n;
 }
 
 /** OpenAI's resets are Go durations ("6m0s"), Azure's plain seconds. */

@@ -68,12 +68,13 @@ export class SimUpstream implements Upstream {
     const doneMs = firstTokenMs + generationMs(tokens, admission.tokensPerSecond);
     // The mock writes a stream's headers at its first token, a whole answer's when done.
     const headersEpochMs = SIM_EPOCH_MS + (attempt.stream ? firstTokenMs : doneMs);
-    const headers = lowerCased(format.budgetHeaders(admission.budget, headersEpochMs));
     let result: AttemptResult;
     if (cut === undefined || attempt.stream) {
       result = {
         status: 200,
-        headers,
+        // Written when the answer is delivered (from the budget as admitted), so no
+        // header text waits in memory while the answer is generated.
+        headers: NOT_YET_WRITTEN,
         usage: { prompt: admission.promptTokens, completion: tokens },
       };
       // A stream cut short fails after its 200.
@@ -93,6 +94,8 @@ export class SimUpstream implements Upstream {
     result.epochMs = SIM_EPOCH_MS + doneMs;
     const cancel = this.scheduler.at(doneMs, () => {
       vendor.finish(attempt.model, tokens, doneMs);
+      if (result.headers === NOT_YET_WRITTEN)
+        result.headers = lowerCased(format.budgetHeaders(admission.budget, headersEpochMs));
       onDone(result);
     });
     // A caller that gives up (its timeout) closes the connection: the vendor stops
@@ -113,6 +116,9 @@ export class SimUpstream implements Upstream {
 
   async close(): Promise<void> {}
 }
+
+/** A served answer's headers before they are written (compared by identity). */
+const NOT_YET_WRITTEN: Record<string, string> = {};
 
 /** Header names in lower case, as an HTTP client sees them (Bedrock's x-amzn-ErrorType). */
 function lowerCased(headers: Record<string, string>): Record<string, string> {
