@@ -101,6 +101,8 @@ const ABORTED = new Error("attempt aborted");
 class Exchange implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private aborted = false;
+  /** onDone was called: whatever undici says after is not heard. */
+  private settled = false;
   private status = 0;
   private headers: Record<string, string> = {};
   private reader: StreamReader | undefined;
@@ -137,10 +139,17 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.attempt.stream && statusCode <= 299) this.reader = this.client.streamReader();
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
     if (this.reader) {
-      if (this.reader.push(chunk) && this.firstTokenMs === undefined)
-        this.firstTokenMs = this.clock.now();
+      try {
+        if (this.reader.push(chunk) && this.firstTokenMs === undefined)
+          this.firstTokenMs = this.clock.now();
+      } catch (error) {
+        // A frame the reader cannot read (bad JSON) breaks the stream off here.
+        this.done(this.streamed(true));
+        controller.abort(error as Error);
+      }
       return;
     }
     // The router reads how long to wait from some error bodies (Gemini's RetryInfo):
@@ -151,7 +160,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    if (this.aborted) return;
+    if (this.aborted || this.settled) return;
     const { status, headers } = this;
     if (this.reader) return this.done(this.streamed(false));
     const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
@@ -170,7 +179,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    if (this.aborted) return;
+    if (this.aborted || this.settled) return;
     // A 200 whose stream broke off is a failed stream, with what the vendor sent billed.
     if (this.reader) return this.done(this.streamed(true));
     this.done({ status: 0, headers: {}, transport: transportFailure(error), usage: NO_USAGE });
@@ -191,6 +200,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private done(result: AttemptResult): void {
+    this.settled = true;
     // The wall time of the answer: what Anthropic's absolute resets count from.
     result.epochMs = Date.now();
     this.onDone(result);

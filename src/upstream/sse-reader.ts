@@ -22,6 +22,9 @@ export interface StreamReader {
   readonly complete: boolean;
 }
 
+/** Where an OpenAI delta's text begins; a quote right after it is an empty string. */
+const CONTENT = '"content":"';
+
 /** A text value that is not empty: `"text":"x…"` (an escaped quote still counts). */
 const TEXT_PIECE = /"text":"[^"]/;
 
@@ -48,27 +51,36 @@ export abstract class SseReader implements StreamReader {
       this.decoder ??= new StringDecoder("utf8");
       text = this.decoder.write(chunk as Buffer);
     }
-    this.buffer += text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
+    if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
+    // Events are read in place and the rest kept once: a read carries many events.
+    const buffer = this.buffer === "" ? text : this.buffer + text;
     let firstContent = false;
-    for (let end = this.buffer.indexOf("\n\n"); end !== -1; end = this.buffer.indexOf("\n\n")) {
-      const event = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      if (this.event(event)) firstContent = true;
+    let start = 0;
+    for (let end = buffer.indexOf("\n\n"); end !== -1; end = buffer.indexOf("\n\n", start)) {
+      if (this.event(buffer, start, end)) firstContent = true;
+      start = end + 2;
     }
+    this.buffer = start === 0 ? buffer : buffer.slice(start);
     return firstContent;
   }
 
-  /** One event: its name and its data lines joined; other fields and comments are skipped. */
-  private event(event: string): boolean {
+  /**
+   * One event, buffer[start, end): its name and its data lines joined; other
+   * fields and comments are skipped. Lines are found in place, not split.
+   */
+  private event(buffer: string, start: number, end: number): boolean {
     let data: string | undefined;
     let name: string | undefined;
-    for (const line of event.split("\n")) {
-      if (line.startsWith("data:")) {
-        const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+    for (let line = start; line < end; ) {
+      let eol = buffer.indexOf("\n", line);
+      if (eol === -1 || eol > end) eol = end;
+      if (buffer.startsWith("data:", line)) {
+        const value = buffer.slice(line + (buffer.charCodeAt(line + 5) === 32 ? 6 : 5), eol);
         data = data === undefined ? value : `${data}\n${value}`;
-      } else if (line.startsWith("event:")) {
-        name = (line.charCodeAt(6) === 32 ? line.slice(7) : line.slice(6)).trim();
+      } else if (buffer.startsWith("event:", line)) {
+        name = buffer.slice(line + (buffer.charCodeAt(line + 6) === 32 ? 7 : 6), eol).trim();
       }
+      line = eol + 1;
     }
     return data === undefined ? false : this.data(data, name);
   }
@@ -111,8 +123,10 @@ export class OpenAiSseReader extends SseReader {
       this.usage = { prompt: usage.prompt_tokens, completion: usage.completion_tokens };
     }
     // The first delta may carry an empty content string beside the role: not a token yet.
-    if (!/"content":"[^"]/.test(data)) return false;
-    return this.content();
+    for (let at = data.indexOf(CONTENT); at !== -1; at = data.indexOf(CONTENT, at + 1)) {
+      if (data.charCodeAt(at + CONTENT.length) !== 34) return this.content();
+    }
+    return false;
   }
 }
 
