@@ -61,7 +61,9 @@ describe("gw-chaos mock", () => {
     const second = testIo(["mock", "lunch-rush", "--port-base", String(port)]);
     expect(await main(second)).toBe(3);
     expect(second.err()).toMatch(
-      /^error: cannot start a mock vendor on 127\.0\.0\.1: .*EADDRINUSE.*\nhint: /,
+      new RegExp(
+        `^error: cannot start mock vendor vendor-a on 127\\.0\\.0\\.1:${port}: the port is in use \\(EADDRINUSE\\)\nhint: `,
+      ),
     );
     first.interrupt();
     await running;

@@ -15,8 +15,10 @@ export type FleetSpec = Omit<FleetOptions, "scheduler" | "speed" | "inProcess">;
  */
 export async function startServers(spec: FleetSpec, scheduler: Scheduler): Promise<MockServer[]> {
   const servers: MockServer[] = [];
+  let starting = "";
   try {
     for (const [i, vendor] of spec.vendors.entries()) {
+      starting = vendor.name;
       const model = new VendorModel(
         vendor,
         spec.faults,
@@ -34,21 +36,36 @@ export async function startServers(spec: FleetSpec, scheduler: Scheduler): Promi
     }
   } catch (error) {
     await Promise.all(servers.map((s) => s.close()));
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
-      // node's message names the address: "listen EADDRINUSE: address already in use 127.0.0.1:4000"
-      throw new RunError(
-        `cannot start a mock vendor on ${spec.host}: ${(error as Error).message}`,
-        code,
-        spec.portBase !== undefined
-          ? "choose another --port-base, or leave it out for free ports"
-          : undefined,
-        { cause: error },
-      );
-    }
-    throw error;
+    throw listenError(error, spec, starting);
   }
   return servers;
+}
+
+/** Why a server could not listen, as one line naming the vendor and host:port. */
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: "the port is in use",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: "not an address of this machine",
+  ENOTFOUND: "no such host",
+  EAI_AGAIN: "no such host",
+};
+
+function listenError(error: unknown, spec: FleetSpec, vendor: string): unknown {
+  const { code, port } = error as NodeJS.ErrnoException & { port?: number };
+  const problem = code ? LISTEN_PROBLEMS[code] : undefined;
+  if (!code || !problem) return error;
+  const host = spec.host.includes(":") ? `[${spec.host}]` : spec.host;
+  const where = port ? `${host}:${port}` : host;
+  return new RunError(
+    `cannot start mock vendor ${vendor} on ${where}: ${problem} (${code})`,
+    code,
+    code === "EADDRINUSE" || code === "EACCES"
+      ? spec.portBase !== undefined
+        ? "choose another --port-base, or leave it out for free ports"
+        : undefined
+      : "check --host: it takes an address of this machine, e.g. 127.0.0.1 or ::1",
+    { cause: error },
+  );
 }
 
 /** The fleet on this thread's event loop, sharing the given scheduler. */
