@@ -48,7 +48,6 @@ export interface RunFlags {
   threshold: string[];
   json?: boolean;
   quiet?: boolean;
-  verbose?: boolean;
 }
 
 /**
@@ -57,13 +56,15 @@ export interface RunFlags {
  */
 export async function main(io: Io): Promise<number> {
   let exitCode: number = ExitCode.Ok;
-  let verbose = io.argv.includes("--verbose");
+  // Every command can break; --verbose (before or after the command) shows the stack.
+  const verbose = io.argv.includes("--verbose");
   const program = new Command()
     .name("gw-chaos")
     .description(
       "Load- and chaos-test multi-vendor LLM gateways against mock vendors that throttle, slow down and fail.",
     )
     .version(toolVersion())
+    .option("--verbose", "print the stack trace of an unexpected error (any command)")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -104,9 +105,7 @@ export async function main(io: Io): Promise<number> {
     )
     .option("--json", "print the JSON report to stdout instead of tables")
     .option("--quiet", "no progress line")
-    .option("--verbose", "print stack traces of unexpected errors")
     .action(async (scenario: string, flags: RunFlags) => {
-      verbose = Boolean(flags.verbose);
       const { runCommand } = await import("./commands/run.js");
       exitCode = await runCommand(io, scenario, flags);
     });
