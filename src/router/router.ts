@@ -264,7 +264,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
   dispatch(nowMs: number): Decision<R>[] {
     const decisions: Decision<R>[] = [];
     // Most calls (an answer came back) find every queue empty: nothing to look at.
-    if (this.slots.every((slot) => slot.queue.length === 0)) return decisions;
+    if (this.waiting === 0) return decisions;
     const paused = this.pausedLanes(nowMs);
     this.nextRetryDueMs = Number.POSITIVE_INFINITY;
     for (const slot of this.slots) {
@@ -447,7 +447,9 @@ export class Router<R extends RouterRequest = RouterRequest> {
   }
 
   get waiting(): number {
-    return this.slots.reduce((n, s) => n + s.queue.length, 0);
+    let n = 0;
+    for (let i = 0; i < this.slots.length; i++) n += this.slots[i]!.queue.length;
+    return n;
   }
 
   get inFlight(): number {
@@ -584,6 +586,9 @@ export class Router<R extends RouterRequest = RouterRequest> {
    */
   private pausedLanes(nowMs: number): ReadonlySet<string> {
     if (!this.rules.P19 || this.shedRank.size === 0) return NONE_PAUSED;
+    // Only a waiting request of a background lane asks whether its lane is paused:
+    // with none waiting (most dispatches), the answer cannot matter.
+    if (!this.shedLaneMayWait()) return NONE_PAUSED;
     // Pressure: the oldest request of another lane still waiting for its first send.
     // Retries backing off are not waiting for room, and the retry queue is skipped.
     let oldest = Number.POSITIVE_INFINITY;
@@ -603,6 +608,15 @@ export class Router<R extends RouterRequest = RouterRequest> {
       paused.add(lane);
     }
     return paused ?? NONE_PAUSED;
+  }
+
+  /** Whether a request of a background lane (P19) may be waiting in some queue. */
+  private shedLaneMayWait(): boolean {
+    if (this.retrySlot.queue.length > 0) return true; // retries and a mixed queue hold any lane
+    for (const lane of this.shedRank.keys()) {
+      if ((this.slotByLane.get(lane)?.queue.length ?? 0) > 0) return true;
+    }
+    return false;
   }
 
   private headroomFor(lane: LaneConfig): number {
