@@ -42,16 +42,40 @@ export async function load(url, context, next) {
  * `new URL(\`./x.${moduleExtension(import.meta.url)}\`, import.meta.url)`.
  */
 export function startModuleWorker(entry: URL, options: WorkerOptions): Worker {
-  if (!entry.pathname.endsWith(".ts")) return new Worker(entry, options);
+  if (!entry.pathname.endsWith(".ts"))
+    return new Worker(entry, { execArgv: workerExecArgv(), ...options });
   const root = fileURLToPath(new URL("../../package.json", import.meta.url));
   const hooks = `data:text/javascript,${encodeURIComponent(SOURCE_HOOKS)}`;
-  // Import errors are rethrown outside the promise, so they reach the worker's 'error' event.
+  // Dynamic imports only: eval code is CommonJS or ESM depending on the parent's
+  // --input-type. Import errors are rethrown outside the promise, so they reach
+  // the worker's 'error' event.
   const boot = `
-    const { register } = require("node:module");
-    register(${JSON.stringify(hooks)}, { data: { root: ${JSON.stringify(root)} } });
-    import(${JSON.stringify(entry.href)}).catch((error) => process.nextTick(() => { throw error; }));
+    import("node:module")
+      .then(({ register }) => {
+        register(${JSON.stringify(hooks)}, { data: { root: ${JSON.stringify(root)} } });
+        return import(${JSON.stringify(entry.href)});
+      })
+      .catch((error) => process.nextTick(() => { throw error; }));
   `;
   return new Worker(boot, { ...options, eval: true });
+}
+
+/**
+ * The parent's node options, less those about its own entry: a worker inherits
+ * them, and `node --input-type=module -e ...` would make a file worker fail.
+ */
+function workerExecArgv(): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i]!;
+    if (arg.startsWith("--input-type")) continue;
+    if (["-e", "--eval", "-p", "--print"].includes(arg)) {
+      i++; // and the script after it
+      continue;
+    }
+    args.push(arg);
+  }
+  return args;
 }
 
 /** "ts" when the module at this URL runs from sources, "js" when built. */

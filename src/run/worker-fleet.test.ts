@@ -171,7 +171,7 @@ describe("the mock fleet on a worker thread", () => {
     expect(error).toBeInstanceOf(RunError);
     expect(error).toMatchObject({
       code: "EADDRINUSE",
-      message: `cannot start a mock vendor on 127.0.0.1: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+      message: `cannot start mock vendor vendor-a on 127.0.0.1:${port}: the port is in use (EADDRINUSE)`,
       hint: "choose another --port-base, or leave it out for free ports",
     });
     expect(await settledHandles(before)).toEqual(before);
