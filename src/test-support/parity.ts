@@ -196,7 +196,8 @@ export interface Reaction {
 export function reactionChains(report: JsonReport): Record<string, Reaction[]> {
   const chains: Record<string, Reaction[]> = {};
   for (const event of report.router.events) {
-    const chain = (chains[event.route] ??= []);
+    const chain = chains[event.route] ?? [];
+    chains[event.route] = chain;
     if (chain.at(-1)?.kind !== event.kind) chain.push({ kind: event.kind, t: event.t });
   }
   return chains;
