@@ -34,11 +34,13 @@ const DEFAULT_RESET_MS = 60_000;
  */
 export function parseRateLimitHeaders(headers: Headers, nowEpochMs?: number): BudgetObservation {
   const observation: BudgetObservation = {};
-  for (const [field, limitName, remainingName, resetName] of OPENAI_NAMES) {
+  for (let i = 0; i < OPENAI_NAMES.length; i++) {
+    const [field, limitName, remainingName, resetName] = OPENAI_NAMES[i]!;
     const learned = limitFrom(headers, limitName, remainingName, resetName, openAiResetMs);
     if (learned) observation[field] = learned;
   }
-  for (const [field, limitName, remainingName, resetName] of ANTHROPIC_NAMES) {
+  for (let i = 0; i < ANTHROPIC_NAMES.length; i++) {
+    const [field, limitName, remainingName, resetName] = ANTHROPIC_NAMES[i]!;
     if (observation[field] !== undefined || headers[limitName] === undefined) continue;
     const learned = limitFrom(headers, limitName, remainingName, resetName, (reset) => {
       const resetAt = Date.parse(reset);

@@ -155,6 +155,18 @@ export class Engine {
     if (next) this.o.scheduler.at(next.intendedMs, this.arriveNow);
   }
 
+  /** Vendor and model of each route, split once rather than per send. */
+  private readonly splitRoutes = new Map<RouteId, { vendor: string; model: string }>();
+
+  private routeParts(route: RouteId): { vendor: string; model: string } {
+    let parts = this.splitRoutes.get(route);
+    if (parts === undefined) {
+      parts = splitRouteId(route);
+      this.splitRoutes.set(route, parts);
+    }
+    return parts;
+  }
+
   /** One callback for every arrival, not a closure each. */
   private readonly arriveNow = () => this.arrive();
 
@@ -236,7 +248,7 @@ export class Engine {
     // The deadline counts from when the router took the request (a client's retry
     // is a new request to it), as the router's own deadline does.
     const timeoutMs = Math.min(lane.timeoutMs, request.arrivedMs + lane.deadlineMs - now);
-    const { vendor, model } = splitRouteId(route);
+    const { vendor, model } = this.routeParts(route);
     let settled = false;
     const finish = (result: AttemptResult) => {
       if (settled) return;
