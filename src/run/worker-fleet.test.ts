@@ -16,7 +16,7 @@ const vendor = testVendor("vendor-a", [
   }),
 ]);
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { type Dispatcher, Pool } from "undici";
 import type { Clock } from "../clock/clock.js";
 import type { VendorSpec, WireFormatName } from "../vendor/types.js";
+import { COMPLETION_HINT_HEADER } from "../vendor/wire/wire-format.js";
 import type { StreamReader } from "./sse-reader.js";
 import {
   type Attempt,
@@ -11,7 +12,7 @@ import {
   type Upstream,
   type Usage,
 } from "./upstream.js";
-import { type WireClient, wireClientFor } from "./wire-client.js";
+import { type WireCall, type WireClient, wireClientFor } from "./wire-client.js";
 
 /** Where one vendor listens and the wire format it speaks. */
 export interface VendorEndpoint {
@@ -22,7 +23,12 @@ export interface VendorEndpoint {
 interface Route {
   pool: Pool;
   client: WireClient;
+  /** Calls already built, by model, prompt and answer size and streaming (all but the hint). */
+  calls: Map<string, WireCall>;
 }
+
+/** Calls kept per route: a run's sizes repeat, and building one is its JSON body whole. */
+const CALLS_KEPT = 2048;
 
 /**
  * Live mode's way to a vendor: real HTTP through one keep-alive undici Pool per
@@ -58,6 +64,7 @@ export class HttpUpstream implements Upstream {
       this.routes.set(vendor, {
         pool: new Pool(origin, { connections: connectionsPerVendor, pipelining: 1 }),
         client: wireClientFor(format),
+        calls: new Map(),
       });
     }
   }
@@ -65,7 +72,7 @@ export class HttpUpstream implements Upstream {
   send(attempt: Attempt, onDone: (result: AttemptResult) => void): () => void {
     const route = this.routes.get(attempt.vendor);
     if (!route) throw new Error(`no origin for vendor "${attempt.vendor}"`);
-    const call = route.client.request(attempt, this.prompt(attempt.promptTokens));
+    const call = this.call(route, attempt);
     const exchange = new Exchange(attempt, route.client, this.clock, onDone);
     route.pool.dispatch(
       { method: "POST", path: call.path, headers: call.headers, body: call.body },
@@ -76,6 +83,21 @@ export class HttpUpstream implements Upstream {
 
   async close(): Promise<void> {
     await Promise.all([...this.routes.values()].map((route) => route.pool.destroy()));
+  }
+
+  /** The request for an attempt: built once per shape, then only its hint header differs. */
+  private call(route: Route, attempt: Attempt): WireCall {
+    const key = `${attempt.model}|${attempt.promptTokens}|${attempt.maxTokens}|${attempt.stream}`;
+    let call = route.calls.get(key);
+    if (call === undefined) {
+      call = route.client.request(attempt, this.prompt(attempt.promptTokens));
+      if (route.calls.size < CALLS_KEPT) route.calls.set(key, call);
+    }
+    return {
+      path: call.path,
+      body: call.body,
+      headers: { ...call.headers, [COMPLETION_HINT_HEADER]: String(attempt.completionHint) },
+    };
   }
 
   /** A prompt of about the given number of tokens (four characters each). */
@@ -162,18 +184,23 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (this.aborted || this.settled) return;
     const { status, headers } = this;
-    if (this.reader) return this.done(this.streamed(false));
+    if (this.reader) {
+      this.done(this.streamed(false));
+      return;
+    }
     const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     if (status > 299) {
       const body = all.toString("utf8", 0, Math.min(all.length, ERROR_BODY_BYTES));
-      return this.done({ status, headers, usage: NO_USAGE, body });
+      this.done({ status, headers, usage: NO_USAGE, body });
+      return;
     }
     let usage: Usage | undefined;
     try {
       usage = this.client.usage(JSON.parse(all.toString("utf8")));
     } catch {
       // An answer that is not JSON is a broken connection to the router, as before.
-      return this.done({ status: 0, headers: {}, transport: "connection", usage: NO_USAGE });
+      this.done({ status: 0, headers: {}, transport: "connection", usage: NO_USAGE });
+      return;
     }
     this.done({ status, headers, usage: usage ?? NO_USAGE });
   }
@@ -181,8 +208,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     if (this.aborted || this.settled) return;
     // A 200 whose stream broke off is a failed stream, with what the vendor sent billed.
-    if (this.reader) return this.done(this.streamed(true));
-    this.done({ status: 0, headers: {}, transport: transportFailure(error), usage: NO_USAGE });
+    if (this.reader) this.done(this.streamed(true));
+    else this.done({ status: 0, headers: {}, transport: transportFailure(error), usage: NO_USAGE });
   }
 
   private streamed(broken: boolean): AttemptResult {
