@@ -1,0 +1,173 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, bench, describe } from "vitest";
+
+/**
+ * Live mode at load: requests per second the harness drives through the router
+ * and the mock vendors (on their worker thread), against a bare undici loop
+ * (dispatch, the same 128 connections the harness's pool has) on a bare
+ * node:http server on a worker thread answering the very bytes the mock answers,
+ * measured in the same process, one after the other. Goal: the harness at
+ * least 0.5 of the bare loop, with the harness still `trusted`.
+ *
+ * The harness is an open model: it sends at the planned rate and is judged by
+ * whether it keeps up. So each round measures the bare loop's rate, then runs
+ * the harness at steps of it (3 s of scenario each, at 1x) and takes the highest
+ * step where every request was served, the rate achieved was within 5% of the
+ * plan and the harness stayed trusted. Fresh processes from the built code
+ * (npm run bench builds first), like a user's run.
+ */
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const ROUNDS = Number(process.env.GW_CHAOS_BENCH_ROUNDS ?? 2);
+const STEPS = [0.2, 0.35, 0.5, 0.65];
+
+const RUNNER = `
+import { Worker } from "node:worker_threads";
+import { Pool } from "undici";
+import { startMockFleet } from "./dist/run/mock-fleet.js";
+import { runScenario } from "./dist/run/run-scenario.js";
+import { loadScenario } from "./dist/scenario/loader.js";
+import { parseOverride } from "./dist/scenario/overrides.js";
+import { wireClientFor } from "./dist/upstream/wire-client.js";
+
+const [stream, steps] = [process.argv[1] === "sse", JSON.parse(process.argv[2])];
+const FILE = "src/run/fixtures/live-bench.yaml";
+const CONNECTIONS = 128;
+const load = (overrides) =>
+  loadScenario(FILE, { cwd: process.cwd(), overrides: overrides.map(parseOverride) });
+const scenario = load(["traffic.0.stream=" + (stream ? 1 : 0)]);
+const planned = scenario.traffic[0];
+
+// The request the harness sends, and the mock's own answer to it, byte for byte.
+const call = wireClientFor("openai").request(
+  { requestId: 1, vendor: "vendor-a", model: "chat-model", promptTokens: planned.prompt,
+    maxTokens: planned.completion, completionHint: planned.completion, stream },
+  "word".repeat(planned.prompt),
+);
+const fleet = await startMockFleet({ vendors: scenario.vendors, faults: [], seed: 1,
+  host: "127.0.0.1", scenarioDurationMs: 0, inProcess: true });
+const sample = await fetch(fleet.servers[0].origin + call.path,
+  { method: "POST", headers: call.headers, body: call.body });
+const answer = { status: sample.status, body: await sample.text(), headers: {} };
+for (const [k, v] of sample.headers)
+  if (!["date", "connection", "keep-alive", "transfer-encoding", "content-length"].includes(k))
+    answer.headers[k] = v;
+await fleet.close();
+
+// The bare server on its own thread, as the mocks are.
+const bare = new Worker(\`
+  const { createServer } = await import("node:http");
+  const { parentPort, workerData: a } = await import("node:worker_threads");
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => { res.writeHead(a.status, a.headers); res.end(a.body); });
+  });
+  server.keepAliveTimeout = 30000;
+  server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));
+\`, { eval: true, workerData: answer });
+const port = await new Promise((resolve) => bare.once("message", resolve));
+
+// The bare loop: every connection busy, each answer read to its end and dropped.
+async function bareLoop(ms) {
+  const pool = new Pool("http://127.0.0.1:" + port, { connections: CONNECTIONS });
+  let done = 0;
+  const until = performance.now() + ms;
+  const one = () => new Promise((resolve, reject) => pool.dispatch(
+    { method: "POST", path: call.path, headers: call.headers, body: call.body },
+    { onRequestStart() {}, onResponseStart() {}, onResponseData() {},
+      onResponseEnd() { done++; resolve(); }, onResponseError(_c, e) { reject(e); } }));
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+    while (performance.now() < until) await one();
+  }));
+  const rate = done / ((performance.now() - started) / 1000);
+  await pool.destroy();
+  return rate;
+}
+await bareLoop(500); // warm-up
+const bareRate = await bareLoop(3000);
+await bare.terminate();
+
+const harness = [];
+for (const step of steps) {
+  const rate = Math.round(bareRate * step);
+  const s = load(["traffic.0.stream=" + (stream ? 1 : 0), "traffic.0.rate=" + rate]);
+  const r = await runScenario(s, { mode: "live", seed: 1, speed: 1 });
+  const t = r.recorder.ledger.totals();
+  harness.push({ step, rate, generated: t.generated, ok: t.ok,
+    achieved: t.ok / (r.endedMs / 1000), loopP99: r.harness.eventLoopDelayMs.p99,
+    lagP99: r.harness.sendLagMs.p99, trusted: r.harness.trusted });
+}
+console.log(JSON.stringify({ bareRate, harness }));
+`;
+
+interface Step {
+  step: number;
+  rate: number;
+  generated: number;
+  ok: number;
+  achieved: number;
+  loopP99: number | null;
+  lagP99: number | null;
+  trusted: boolean;
+}
+interface Round {
+  bareRate: number;
+  harness: Step[];
+}
+
+function round(kind: "json" | "sse"): Round {
+  const out = execFileSync(
+    process.execPath,
+    ["--input-type=module", "-e", RUNNER, kind, JSON.stringify(STEPS)],
+    { cwd: root, encoding: "utf8" },
+  );
+  return JSON.parse(out) as Round;
+}
+
+/** The highest step the harness kept up with, every request served, and trusted. */
+function keptUp(r: Round): Step | undefined {
+  return r.harness
+    .filter((s) => s.trusted && s.ok === s.generated && s.achieved >= 0.95 * s.rate)
+    .sort((a, b) => b.achieved - a.achieved)[0];
+}
+
+const results: Record<"json" | "sse", Round[]> = { json: [], sse: [] };
+
+describe("live: harness through router and mocks against a bare undici loop", () => {
+  bench(
+    `plain JSON and SSE, ${ROUNDS} rounds each, fresh processes`,
+    () => {
+      // vitest may call a bench more than once; the rounds are measured once.
+      if (results.json.length > 0) return;
+      for (let i = 0; i < ROUNDS; i++) {
+        results.json.push(round("json"));
+        results.sse.push(round("sse"));
+      }
+    },
+    { iterations: 1, warmupIterations: 0 },
+  );
+});
+
+afterAll(() => {
+  const lines = [""];
+  const n = (v: number) => Math.round(v).toLocaleString("en-US");
+  for (const kind of ["json", "sse"] as const) {
+    for (const [i, r] of results[kind].entries()) {
+      const best = keptUp(r);
+      lines.push(
+        `${kind === "json" ? "plain JSON" : "SSE (20 tokens)"}, round ${i + 1}: bare undici loop ${n(r.bareRate)} req/s; ` +
+          (best
+            ? `harness kept up at ${n(best.achieved)} req/s, trusted, ratio ${(best.achieved / r.bareRate).toFixed(2)} (goal >= 0.5)`
+            : "harness kept up at no step"),
+      );
+      for (const s of r.harness) {
+        lines.push(
+          `  step ${s.step.toFixed(2)}: planned ${n(s.rate)}/s, achieved ${n(s.achieved)}/s, ok ${s.ok}/${s.generated}, ` +
+            `loop p99 ${s.loopP99} ms, send lag p99 ${s.lagP99} ms, ${s.trusted ? "trusted" : "NOT trusted"}`,
+        );
+      }
+    }
+  }
+  console.log(`${lines.join("\n")}\n`);
+});
