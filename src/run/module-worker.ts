@@ -42,8 +42,7 @@ export async function load(url, context, next) {
  * `new URL(\`./x.${moduleExtension(import.meta.url)}\`, import.meta.url)`.
  */
 export function startModuleWorker(entry: URL, options: WorkerOptions): Worker {
-  if (!entry.pathname.endsWith(".ts"))
-    return new Worker(entry, { execArgv: workerExecArgv(), ...options });
+  if (!entry.pathname.endsWith(".ts")) return fileWorker(entry, options);
   const root = fileURLToPath(new URL("../../package.json", import.meta.url));
   const hooks = `data:text/javascript,${encodeURIComponent(SOURCE_HOOKS)}`;
   // Dynamic imports only: eval code is CommonJS or ESM depending on the parent's
@@ -61,10 +60,24 @@ export function startModuleWorker(entry: URL, options: WorkerOptions): Worker {
 }
 
 /**
- * The parent's node options, less those about its own entry: a worker inherits
- * them, and `node --input-type=module -e ...` would make a file worker fail.
+ * A worker on a file, inheriting the parent's node options as node does, except
+ * those about the parent's own entry: `node --input-type=module -e ...` would
+ * make a file worker fail. Options given explicitly must be ones a worker
+ * accepts; when some are not (--trace-gc), the worker gets none.
  */
-function workerExecArgv(): string[] {
+function fileWorker(entry: URL, options: WorkerOptions): Worker {
+  const execArgv = entryFreeExecArgv();
+  if (execArgv.length === process.execArgv.length) return new Worker(entry, options);
+  try {
+    return new Worker(entry, { execArgv, ...options });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw error;
+    return new Worker(entry, { execArgv: [], ...options });
+  }
+}
+
+/** The parent's node options less --input-type and -e/-p with their script. */
+function entryFreeExecArgv(): string[] {
   const args: string[] = [];
   for (let i = 0; i < process.execArgv.length; i++) {
     const arg = process.execArgv[i]!;
