@@ -144,6 +144,18 @@ describe("API keys never come back out", () => {
     expect(leaks(io.out() + io.err(), keys)).toEqual([]);
   });
 
+  it("gw-chaos mock --host ::1 listens there instead, and says so in its base URLs", async () => {
+    const io = testIo(["mock", "--json", "--host", "::1"]);
+    const running = main(io);
+    const { vendors } = JSON.parse(await firstLine(io.out)) as { vendors: { baseUrl: string }[] };
+    for (const v of vendors) expect(new URL(v.baseUrl).hostname).toBe("[::1]");
+    const res = await fetch(`${new URL(vendors[0]!.baseUrl).origin}/_gw/state`);
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    io.interrupt();
+    expect(await running).toBe(0);
+  });
+
   it("a live run's mocks listen on 127.0.0.1", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gw-chaos-keys-"));
     writeFileSync(join(dir, "keys.yaml"), SCENARIO.replace("duration: 10s", "duration: 2s"));

@@ -14,7 +14,7 @@ import { httpRequest, type RawAnswer, rawExchange } from "../test-support/raw-ht
  * clean close for bytes that are not HTTP; and the server answers a good request
  * after each one. Time-boxed per format.
  */
-const TIME_LIMIT_MS = Number(process.env.GW_FUZZ_MS) || 1200;
+const TIME_LIMIT_MS = Number(process.env.GW_FUZZ_MS) || 600;
 
 // biome-ignore lint/suspicious/noExplicitAny: error bodies are checked field by field
 type Body = any;

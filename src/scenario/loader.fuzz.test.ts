@@ -19,7 +19,7 @@ import { PACKAGE_ROOT } from "./registry.js";
  * property is time-boxed so the suite stays fast.
  */
 // GW_FUZZ_MS=60000 fuzzes longer, locally.
-const TIME_LIMIT_MS = Number(process.env.GW_FUZZ_MS) || 1500;
+const TIME_LIMIT_MS = Number(process.env.GW_FUZZ_MS) || 800;
 const dir = mkdtempSync(join(tmpdir(), "gw-chaos-fuzz-"));
 
 function builtIns(folder: string): { name: string; data: unknown }[] {
@@ -160,7 +160,7 @@ describe("the loaders under hostile input", () => {
         fc.constantFrom("{", "[[[", "a: *b", "a: &a [*a]", ": :", "\u0000\u0001", "---\n---\n"),
         hostileValue.map((v) => stringify({ name: "x", duration: v, vendors: v, traffic: v })),
       ),
-      300,
+      150,
     );
     for (const text of samples) {
       const file = writeCase(text);
