@@ -174,6 +174,20 @@ describe("the loaders under hostile input", () => {
 });
 
 describe("regressions found by fuzzing", () => {
+  it("a document nested thousands deep is refused as such, not with the parser's stack overflow", async () => {
+    for (const text of [
+      `a: ${"[".repeat(5000)}${"]".repeat(5000)}`,
+      `{"a": ${"[".repeat(5000)}${"]".repeat(5000)}}`,
+    ]) {
+      const file = writeCase(text);
+      const io = testIo(["validate", file], { cwd: dir });
+      expect(await main(io)).toBe(2);
+      expect(io.err()).toBe(
+        `error: ${file.slice(dir.length + 1)}: line 1: the document is nested too deeply to read\n`,
+      );
+    }
+  });
+
   it('router: "" in a scenario names the scenario and the field, not the folder', () => {
     const scenario = SCENARIOS.find((s) => s.name === "retry-storm.yaml")!.data as object;
     const file = writeCase(stringify({ ...scenario, router: "" }));

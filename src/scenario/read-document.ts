@@ -36,23 +36,29 @@ export function readDocument(path: string, cwd: string): SourceDocument {
   return parseSource(text, name);
 }
 
+/** The parser's message in one line; a stack overflow is a document nested too deeply. */
+function readable(message: string): string {
+  if (message.includes("Maximum call stack size exceeded"))
+    return "the document is nested too deeply to read";
+  return message.split("\n")[0]!;
+}
+
 export function parseSource(text: string, name: string): SourceDocument {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new InputError(
-      doc.errors.map((e) => {
-        const line = lineCounter.linePos(e.pos[0]).line;
-        return `${name}: line ${line}: ${e.message.split("\n")[0]}`;
-      }),
-    );
+    const lines = doc.errors.map((e) => {
+      const line = lineCounter.linePos(e.pos[0]).line;
+      return `${name}: line ${line}: ${readable(e.message)}`;
+    });
+    throw new InputError([...new Set(lines)]);
   }
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
     // An unresolved alias or an alias bomb: the file's fault, not the run's.
-    throw new InputError([`${name}: ${(error as Error).message.split("\n")[0]}`]);
+    throw new InputError([`${name}: ${readable((error as Error).message)}`]);
   }
   return {
     displayName: name,
