@@ -268,3 +268,36 @@ describe.each(VENDORS)("$profile mock under hostile clients (real socket)", (v) 
     await expectStillServing(v);
   });
 });
+
+describe("the control API under hostile faults", () => {
+  const openai = VENDORS[0]!;
+  const control = (method: string, path: string, body = "") =>
+    rawExchange(portOf(openai.profile), [
+      httpRequest(method, path, { "content-type": "application/json" }, body),
+    ]);
+  const fault = { kind: "latency", ms: "200ms", probability: 1, for: "30s", model: "gpt-4o-mini" };
+
+  it("POST /_gw/faults answers 201 or a JSON 400 for anything, and DELETE clears what it added", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          mutated([{ data: fault }]).map((j) => JSON.stringify(j) ?? "null"),
+          fc.jsonValue({ maxDepth: 3 }).map((j) => JSON.stringify(j)),
+          fc.string({ maxLength: 50 }),
+        ),
+        async (body) => {
+          const answer = await control("POST", "/_gw/faults", body);
+          if (answer.kind !== "response") throw new Error(describeAnswer(answer));
+          expect([201, 400], describeAnswer(answer)).toContain(answer.status);
+          const json = JSON.parse(answer.body.toString("utf8")) as Body;
+          if (answer.status === 201) expect(json.id).toMatch(/^live-\d+$/);
+          else expect(typeof json.error.message).toBe("string");
+          const cleared = await control("DELETE", "/_gw/faults");
+          expect(cleared.kind === "response" && cleared.status).toBe(200);
+          await expectStillServing(openai);
+        },
+      ),
+      fuzz,
+    );
+  });
+});
