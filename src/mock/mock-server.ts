@@ -87,7 +87,11 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   };
 
   const serveChat = (req: IncomingMessage, res: ServerResponse, raw: string, match: RouteMatch) => {
-    const authError = format.checkAuth(req.headers);
+    const url = req.url ?? "";
+    const query = url.includes("?")
+      ? new URLSearchParams(url.slice(url.indexOf("?") + 1))
+      : undefined;
+    const authError = format.checkAuth(req.headers, query);
     if (authError) return send(res, authError);
     let body: unknown;
     try {

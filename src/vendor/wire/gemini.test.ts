@@ -115,6 +115,8 @@ describe("Gemini wire format", () => {
   it("wants x-goog-api-key, else 403 PERMISSION_DENIED", () => {
     expect(gemini.checkAuth({ "x-goog-api-key": "AIza1" })).toBeUndefined();
     expect(gemini.checkAuth({ "x-goog-api-key": ["AIza1"] })).toBeUndefined();
+    expect(gemini.checkAuth({}, new URLSearchParams("key=AIza1&alt=sse"))).toBeUndefined();
+    expect(gemini.checkAuth({}, new URLSearchParams("alt=sse"))?.status).toBe(403);
     const refused = gemini.checkAuth({ authorization: "Bearer sk-1" })!;
     expect(refused.status).toBe(403);
     expect(json(refused)).toEqual({

@@ -268,11 +268,12 @@ export const geminiFormat: WireFormat = {
     return { modelInPath: model, streamByPath: m[3] === "streamGenerateContent" };
   },
 
-  /** Only the header: a `?key=` in the query never reaches a format. */
-  checkAuth(headers: RequestHeaders) {
+  /** The key in `x-goog-api-key`, or in the query as `?key=` (both are Google's). */
+  checkAuth(headers: RequestHeaders, query?: URLSearchParams) {
     const key = headers["x-goog-api-key"];
     const value = Array.isArray(key) ? key[0] : key;
     if (typeof value === "string" && value.trim() !== "") return undefined;
+    if ((query?.get("key") ?? "").trim() !== "") return undefined;
     return googleError(
       403,
       "PERMISSION_DENIED",

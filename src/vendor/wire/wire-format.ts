@@ -89,8 +89,11 @@ export interface WireFormat {
   readonly basePath: string;
   /** Matches a request line; undefined when the vendor has no such endpoint (404). */
   match(method: string, path: string): RouteMatch | undefined;
-  /** The error for a missing key, or undefined when the request carries one. */
-  checkAuth(headers: RequestHeaders): WireResponse | undefined;
+  /**
+   * The error for a missing key, or undefined when the request carries one (in a
+   * header, or for Gemini also as `?key=` in the query).
+   */
+  checkAuth(headers: RequestHeaders, query?: URLSearchParams): WireResponse | undefined;
   /** Reads a parsed JSON body; a WireResponse is the vendor's 400. */
   parseRequest(body: unknown, match: RouteMatch): WireRequest | WireResponse;
   /** Rate-limit headers the vendor sends on every response (nowEpochMs for absolute resets). */
