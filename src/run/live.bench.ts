@@ -12,9 +12,11 @@ import { afterAll, bench, describe } from "vitest";
  *
  * The harness is an open model: it sends at the planned rate and is judged by
  * whether it keeps up. So each round measures the bare loop's rate, then runs
- * the harness at steps of it (3 s of scenario each, at 1x) and takes the highest
- * step where every request was served, the rate achieved was within 5% of the
- * plan and the harness stayed trusted. Fresh processes from the built code
+ * the harness at steps of it (3 s of scenario each, at 1x), then the bare loop
+ * again, and takes the highest step where every request was served, the rate
+ * achieved was within 5% of the plan and the harness stayed trusted, against
+ * the faster bare figure. The vendor answers at once (TTFT 0, a million tokens
+ * a second): what is measured is what each side costs, not waiting. Fresh processes from the built code
  * (npm run bench builds first), like a user's run.
  */
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -85,12 +87,11 @@ async function bareLoop(ms) {
   return rate;
 }
 await bareLoop(500); // warm-up
-const bareRate = await bareLoop(3000);
-await bare.terminate();
+const bareBefore = await bareLoop(3000);
 
 const harness = [];
 for (const step of steps) {
-  const rate = Math.round(bareRate * step);
+  const rate = Math.round(bareBefore * step);
   const s = load(["traffic.0.stream=" + (stream ? 1 : 0), "traffic.0.rate=" + rate]);
   const r = await runScenario(s, { mode: "live", seed: 1, speed: 1 });
   const t = r.recorder.ledger.totals();
@@ -98,7 +99,11 @@ for (const step of steps) {
     achieved: t.ok / (r.endedMs / 1000), loopP99: r.harness.eventLoopDelayMs.p99,
     lagP99: r.harness.sendLagMs.p99, trusted: r.harness.trusted });
 }
-console.log(JSON.stringify({ bareRate, harness }));
+// The machine is shared and noisy: the bare loop again after, and the ratio
+// taken against the faster of the two (the harness's worst case).
+const bareAfter = await bareLoop(3000);
+await bare.terminate();
+console.log(JSON.stringify({ bareBefore, bareAfter, bareRate: Math.max(bareBefore, bareAfter), harness }));
 `;
 
 interface Step {
@@ -112,6 +117,8 @@ interface Step {
   trusted: boolean;
 }
 interface Round {
+  bareBefore: number;
+  bareAfter: number;
   bareRate: number;
   harness: Step[];
 }
@@ -145,7 +152,7 @@ describe("live: harness through router and mocks against a bare undici loop", ()
         results.sse.push(round("sse"));
       }
     },
-    { iterations: 1, warmupIterations: 0 },
+    { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },
   );
 });
 
@@ -156,7 +163,7 @@ afterAll(() => {
     for (const [i, r] of results[kind].entries()) {
       const best = keptUp(r);
       lines.push(
-        `${kind === "json" ? "plain JSON" : "SSE (20 tokens)"}, round ${i + 1}: bare undici loop ${n(r.bareRate)} req/s; ` +
+        `${kind === "json" ? "plain JSON" : "SSE (20 tokens)"}, round ${i + 1}: bare undici loop ${n(r.bareBefore)} then ${n(r.bareAfter)} req/s; ` +
           (best
             ? `harness kept up at ${n(best.achieved)} req/s, trusted, ratio ${(best.achieved / r.bareRate).toFixed(2)} (goal >= 0.5)`
             : "harness kept up at no step"),
