@@ -234,14 +234,18 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-/** Lower-case names to one string each (a repeated header's values joined, as fetch does). */
+/**
+ * Lower-case names to one string each (a repeated header's values joined, as
+ * fetch does). undici hands each answer its own fresh object: it is kept and
+ * only its rare repeated headers are rewritten, rather than copied whole.
+ */
 function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
   for (const name in headers) {
     const value = headers[name];
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
+    if (Array.isArray(value)) headers[name] = value.join(", ");
+    else if (value === undefined) delete headers[name];
   }
-  return out;
+  return headers as Record<string, string>;
 }
 
 function transportFailure(error: unknown): "timeout" | "connection" {
