@@ -1,8 +1,26 @@
 import type { Cancel, Scheduler } from "./clock.js";
 
-interface Timer {
-  atMs: number;
-  fn: (() => void) | null;
+/**
+ * A timer the list keeps: due at atMs, fire() runs once then unless done is set
+ * first (called off). A caller may hand in its own object (an attempt
+ * that is its own timeout), so setting a timer allocates nothing of the list's.
+ */
+export interface FifoTimer {
+  readonly atMs: number;
+  done: boolean;
+  fire(): void;
+}
+
+/** A timer made from a callback, for callers with no object of their own. */
+class CallbackTimer implements FifoTimer {
+  done = false;
+  constructor(
+    readonly atMs: number,
+    private readonly fn: () => void,
+  ) {}
+  fire(): void {
+    this.fn();
+  }
 }
 
 /**
@@ -16,7 +34,7 @@ interface Timer {
  * scheduler itself.
  */
 export class FifoTimers {
-  private timers: Timer[] = [];
+  private timers: FifoTimer[] = [];
   private head = 0;
   /** The time the scheduler will next wake this list, if it will. */
   private armedAtMs: number | undefined;
@@ -28,14 +46,23 @@ export class FifoTimers {
   constructor(private readonly scheduler: Scheduler) {}
 
   at(atMs: number, fn: () => void): Cancel {
+    const timer = new CallbackTimer(atMs, fn);
+    this.add(timer);
+    return () => {
+      timer.done = true;
+    };
+  }
+
+  /** Sets a timer of the caller's own; setting its done calls it off. */
+  add(timer: FifoTimer): void {
+    const { atMs } = timer;
     const last = this.timers.length > this.head ? this.timers[this.timers.length - 1]! : undefined;
-    if (last !== undefined && atMs < last.atMs) return this.scheduler.at(atMs, fn);
-    const timer: Timer = { atMs, fn };
+    if (last !== undefined && atMs < last.atMs) {
+      this.scheduler.at(atMs, () => fireOnce(timer));
+      return;
+    }
     this.timers.push(timer);
     if (this.armedAtMs === undefined && !this.firing) this.arm(atMs);
-    return () => {
-      timer.fn = null;
-    };
   }
 
   /** Cancels every timer still pending (the run is over). */
@@ -66,17 +93,14 @@ export class FifoTimers {
         this.head < timers.length &&
         timers[this.head]!.atMs <= now
       ) {
-        const timer = timers[this.head++]!;
-        const fn = timer.fn;
-        timer.fn = null;
-        fn?.();
+        fireOnce(timers[this.head++]!);
       }
     } finally {
       this.firing = false;
     }
     if (this.timers !== timers) return;
     // Cancelled timers at the front need no wake-up of their own.
-    while (this.head < timers.length && timers[this.head]!.fn === null) this.head++;
+    while (this.head < timers.length && timers[this.head]!.done) this.head++;
     if (this.head === timers.length) {
       this.timers = [];
       this.head = 0;
@@ -88,4 +112,9 @@ export class FifoTimers {
     }
     this.arm(this.timers[this.head]!.atMs);
   }
+}
+
+/** Each timer is reached once (the list passes it, or its own scheduler event runs). */
+function fireOnce(timer: FifoTimer): void {
+  if (!timer.done) timer.fire();
 }

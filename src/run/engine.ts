@@ -1,5 +1,5 @@
 import type { Cancel, Scheduler } from "../clock/clock.js";
-import { FifoTimers } from "../clock/fifo-timers.js";
+import { type FifoTimer, FifoTimers } from "../clock/fifo-timers.js";
 import type { Recorder } from "../metrics/recorder.js";
 import type { ErrorCategory } from "../router/error-category.js";
 import { type Decision, Router, type RouterRequest, type RouterSummary } from "../router/router.js";
@@ -17,6 +17,40 @@ interface EngineRequest extends RouterRequest {
   /** Whether any attempt of it has gone out yet. */
   everSent: boolean;
 }
+
+/**
+ * One attempt in flight, which is also its own timeout in its lane's list: one
+ * object per attempt instead of a record, a timer and closures for each part.
+ */
+class InFlightAttempt implements FifoTimer {
+  /** Settled (answered, timed out, cut or interrupted): the timeout no longer fires. */
+  done = false;
+  /** Aborts the call upstream; dropped once settled. */
+  cancelSend: () => void = noop;
+  /** The upstream's callback: the attempt's result, once. */
+  readonly finish = (result: AttemptResult) => this.engine.finishAttempt(this, result);
+
+  constructor(
+    private readonly engine: Engine,
+    /** Cleared once settled. */
+    public request: EngineRequest | undefined,
+    readonly route: RouteId,
+    readonly atMs: number,
+  ) {}
+
+  /** The timeout: the caller gives up on the call. */
+  fire(): void {
+    this.cancelSend();
+    this.engine.finishAttempt(this, {
+      status: 0,
+      headers: {},
+      transport: "timeout",
+      usage: NO_USAGE,
+    });
+  }
+}
+
+function noop(): void {}
 
 type GiveUp =
   | { type: "failed"; reason: string }
@@ -73,10 +107,7 @@ export class Engine {
   private readonly lanes = new Map<string, { config: LaneConfig; timeouts: FifoTimers }>();
   /** Requests a client will send again after its fixed delay, and how to call that off. */
   private readonly clientRetries = new Map<number, { request: EngineRequest; cancel: Cancel }>();
-  private readonly inFlight = new Map<
-    number,
-    { cancelSend: () => void; cancelTimeout: Cancel; finish: (result: AttemptResult) => void }
-  >();
+  private readonly inFlight = new Map<number, InFlightAttempt>();
   private cursor = 0;
   private next: PlannedRequest | undefined;
   private wake: { atMs: number; cancel: Cancel } | undefined;
@@ -127,8 +158,8 @@ export class Engine {
     this.clientRetries.clear();
     this.o.scheduler.at(this.o.scheduler.now() + graceMs, () => {
       for (const [id, attempt] of this.inFlight) {
+        attempt.done = true;
         attempt.cancelSend();
-        attempt.cancelTimeout();
         this.o.recorder.settle(id, { type: "failed", reason: "interrupted" });
       }
       this.inFlight.clear();
@@ -243,19 +274,16 @@ export class Engine {
       request.everSent = true;
     }
     recorder.sent(route, p, attempt === 1 && !probe, now);
-    request.tried.push(route);
+    // Most requests are sent once: a list of one, not an empty one grown on push.
+    if (request.tried.length === 0) request.tried = [route];
+    else request.tried.push(route);
     const { config: lane, timeouts } = this.lanes.get(p.lane)!;
     // The deadline counts from when the router took the request (a client's retry
     // is a new request to it), as the router's own deadline does.
     const timeoutMs = Math.min(lane.timeoutMs, request.arrivedMs + lane.deadlineMs - now);
     const { vendor, model } = this.routeParts(route);
-    let settled = false;
-    const finish = (result: AttemptResult) => {
-      if (settled) return;
-      settled = true;
-      this.attemptDone(request, route, result);
-    };
-    const cancelSend = upstream.send(
+    const inFlight = new InFlightAttempt(this, request, route, now + Math.max(1, timeoutMs));
+    inFlight.cancelSend = upstream.send(
       {
         requestId: p.id,
         vendor,
@@ -265,20 +293,28 @@ export class Engine {
         completionHint: p.completionTokens,
         stream: p.stream,
       },
-      finish,
+      inFlight.finish,
     );
-    const cancelTimeout = timeouts.at(now + Math.max(1, timeoutMs), () => {
-      cancelSend();
-      finish({ status: 0, headers: {}, transport: "timeout", usage: NO_USAGE });
-    });
-    this.inFlight.set(p.id, { cancelSend, cancelTimeout, finish });
+    // (An upstream may answer at once, inside send: then there is nothing to time out.)
+    if (inFlight.done) return;
+    timeouts.add(inFlight);
+    this.inFlight.set(p.id, inFlight);
+  }
+
+  /** An attempt's result, taken once: later ones (a timeout after the answer) are dropped. */
+  finishAttempt(attempt: InFlightAttempt, result: AttemptResult): void {
+    if (attempt.done) return;
+    attempt.done = true;
+    const request = attempt.request!;
+    this.inFlight.delete(request.id);
+    // The attempt waits in its lane's timeout list until the list passes it: keep
+    // it small there, holding nothing of the request or the call.
+    attempt.cancelSend = noop;
+    attempt.request = undefined;
+    this.attemptDone(request, attempt.route, result);
   }
 
   private attemptDone(request: EngineRequest, route: RouteId, result: AttemptResult): void {
-    const attempt = this.inFlight.get(request.id);
-    if (!attempt) return; // settled already (the run was interrupted)
-    this.inFlight.delete(request.id);
-    attempt.cancelTimeout();
     const now = this.o.scheduler.now();
     // An attempt's result is already the outcome the router reads.
     const verdict = this.router.complete(request.id, result, now);
