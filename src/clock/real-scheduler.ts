@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { Cancel, Scheduler } from "./clock.js";
+import type { Cancel, Scheduler, Task } from "./clock.js";
 
 /**
  * Wall time for live mode, scaled by --speed: at speed 10, ten scenario seconds
@@ -67,6 +67,12 @@ export class RealScheduler implements Scheduler {
       clearTimeout(timer);
       this.timers.delete(timer);
     };
+  }
+
+  post(atMs: number, task: Task): void {
+    this.at(atMs, () => {
+      if (!task.done) task.run();
+    });
   }
 
   /** Cancels every pending callback, so nothing outlives the run. */

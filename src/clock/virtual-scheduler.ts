@@ -1,4 +1,4 @@
-import type { Cancel, Scheduler } from "./clock.js";
+import type { Cancel, Scheduler, Task } from "./clock.js";
 
 /** Earlier time first; at equal times, the one scheduled first. */
 function before(a: Entry, b: Entry): boolean {
@@ -8,7 +8,9 @@ function before(a: Entry, b: Entry): boolean {
 interface Entry {
   atMs: number;
   seq: number;
+  /** A callback (at) or a task (post); both null once run or cancelled. */
   fn: (() => void) | null;
+  task: Task | null;
 }
 
 /**
@@ -26,11 +28,15 @@ export class VirtualScheduler implements Scheduler {
   }
 
   at(atMs: number, fn: () => void): Cancel {
-    const entry: Entry = { atMs: Math.max(atMs, this.current), seq: this.seq++, fn };
+    const entry: Entry = { atMs: Math.max(atMs, this.current), seq: this.seq++, fn, task: null };
     this.push(entry);
     return () => {
       entry.fn = null;
     };
+  }
+
+  post(atMs: number, task: Task): void {
+    this.push({ atMs: Math.max(atMs, this.current), seq: this.seq++, fn: null, task });
   }
 
   get pending(): number {
@@ -47,11 +53,18 @@ export class VirtualScheduler implements Scheduler {
       const top = this.heap[0]!;
       if (top.atMs > untilMs) break;
       this.pop();
-      if (top.fn === null) continue;
-      this.current = top.atMs;
-      const fn = top.fn;
+      const { fn, task } = top;
       top.fn = null;
-      fn();
+      top.task = null;
+      if (fn !== null) {
+        this.current = top.atMs;
+        fn();
+      } else if (task !== null && !task.done) {
+        this.current = top.atMs;
+        task.run();
+      } else {
+        continue; // cancelled
+      }
       ran++;
       if (shouldStop()) break;
     }

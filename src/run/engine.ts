@@ -1,4 +1,4 @@
-import type { Cancel, Scheduler } from "../clock/clock.js";
+import { type Cancel, postTask, type Scheduler, type Task } from "../clock/clock.js";
 import { type FifoTimer, FifoTimers } from "../clock/fifo-timers.js";
 import type { Recorder } from "../metrics/recorder.js";
 import type { ErrorCategory } from "../router/error-category.js";
@@ -183,7 +183,7 @@ export class Engine {
 
   private scheduleNextArrival(): void {
     const next = this.upNext();
-    if (next) this.o.scheduler.at(next.intendedMs, this.arriveNow);
+    if (next) postTask(this.o.scheduler, next.intendedMs, this.arrival);
   }
 
   /** Vendor and model of each route, split once rather than per send. */
@@ -198,8 +198,8 @@ export class Engine {
     return parts;
   }
 
-  /** One callback for every arrival, not a closure each. */
-  private readonly arriveNow = () => this.arrive();
+  /** One task for every arrival, not a closure and a cancel function each. */
+  private readonly arrival: Task = { done: false, run: () => this.arrive() };
 
   /** Releases every request whose intended start has come (timers may fire late). */
   private arrive(): void {

@@ -1,7 +1,8 @@
-import type { Scheduler } from "../clock/clock.js";
+import { postTask, type Scheduler, type Task } from "../clock/clock.js";
 import { generationMs } from "../vendor/latency-model.js";
-import { tooLargeMessage, type VendorModel } from "../vendor/vendor-model.js";
+import { type BudgetSnapshot, tooLargeMessage, type VendorModel } from "../vendor/vendor-model.js";
 import { formatFor } from "../vendor/wire/formats.js";
+import type { WireFormat } from "../vendor/wire/wire-format.js";
 import type { WireResponse } from "../vendor/wire/wire-format.js";
 import {
   type Attempt,
@@ -92,29 +93,75 @@ export class SimUpstream implements Upstream {
     }
     if (attempt.stream && tokens > 0) result.firstTokenMs = firstTokenMs;
     result.epochMs = SIM_EPOCH_MS + doneMs;
-    const cancel = this.scheduler.at(doneMs, () => {
-      vendor.finish(attempt.model, tokens, doneMs);
-      if (result.headers === NOT_YET_WRITTEN)
-        result.headers = lowerCased(format.budgetHeaders(admission.budget, headersEpochMs));
-      onDone(result);
-    });
-    // A caller that gives up (its timeout) closes the connection: the vendor stops
-    // generating and bills what it produced until then.
-    return () => {
-      cancel();
-      const t = this.scheduler.now();
-      const produced =
-        t < firstTokenMs
-          ? 0
-          : Math.min(
-              tokens,
-              1 + Math.floor(((t - firstTokenMs) * admission.tokensPerSecond) / 1000),
-            );
-      vendor.finish(attempt.model, produced, t);
-    };
+    const call = new SimCall(
+      this.scheduler,
+      vendor,
+      attempt.model,
+      format,
+      admission.budget,
+      headersEpochMs,
+      firstTokenMs,
+      doneMs,
+      tokens,
+      admission.tokensPerSecond,
+      result,
+      onDone,
+    );
+    postTask(this.scheduler, doneMs, call);
+    return call.cancel;
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * A served call until its answer is delivered: its own event in the scheduler (one
+ * object, not a closure for the answer and another for the abort).
+ */
+class SimCall implements Task {
+  done = false;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly vendor: VendorModel,
+    private readonly model: string,
+    private readonly format: WireFormat,
+    private readonly budget: BudgetSnapshot,
+    private readonly headersEpochMs: number,
+    private readonly firstTokenMs: number,
+    private readonly doneMs: number,
+    private readonly tokens: number,
+    private readonly tokensPerSecond: number,
+    private readonly result: AttemptResult,
+    private readonly onDone: (result: AttemptResult) => void,
+  ) {}
+
+  run(): void {
+    this.done = true;
+    this.vendor.finish(this.model, this.tokens, this.doneMs);
+    const { result } = this;
+    if (result.headers === NOT_YET_WRITTEN)
+      result.headers = lowerCased(this.format.budgetHeaders(this.budget, this.headersEpochMs));
+    this.onDone(result);
+  }
+
+  /**
+   * A caller that gives up (its timeout) closes the connection: the vendor stops
+   * generating and bills what it produced until then.
+   */
+  readonly cancel = (): void => {
+    if (this.done) return;
+    this.done = true;
+    const t = this.scheduler.now();
+    const produced =
+      t < this.firstTokenMs
+        ? 0
+        : Math.min(
+            this.tokens,
+            1 + Math.floor(((t - this.firstTokenMs) * this.tokensPerSecond) / 1000),
+          );
+    this.vendor.finish(this.model, produced, t);
+  };
 }
 
 /** A served answer's headers before they are written (compared by identity). */
