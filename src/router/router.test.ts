@@ -12,7 +12,7 @@ import {
 } from "../test-support/router-driver.js";
 import { type Decision, Router } from "./router.js";
 
-const sends = (ds: Decision[]) => ds.flatMap((d) => (d.type === "send" ? [d.route] : []));
+const sends = (ds: readonly Decision[]) => ds.flatMap((d) => (d.type === "send" ? [d.route] : []));
 
 /** The run's seeded random source, as the engine passes it. */
 const seeded = () => createRng(1).next;

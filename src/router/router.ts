@@ -144,6 +144,11 @@ export interface RouterEvent {
 const MAX_EVENTS = 5000;
 
 const NONE_PAUSED: ReadonlySet<string> = new Set();
+/** The mark of a request not sent yet; each send gets its own (marks are never changed). */
+const UNSENT: Readonly<SendMark> = { seq: -1, tokensAfter: 0, sentAtMs: 0 };
+const NO_DECISIONS: readonly never[] = [];
+/** Every served answer's verdict: one object, read and never changed. */
+const DONE: Readonly<Verdict> = { type: "done" };
 
 /** How often the router asks to be woken while requests wait for room. */
 const RECONSIDER_MS = 100;
@@ -170,6 +175,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
   private readonly retryBudget: RetryBudget;
   private readonly tenants: TenantQuotas;
   private readonly shedRank = new Map<string, number>();
+  /** The background lanes (P19) in shed order, as an array: read on every dispatch. */
+  private readonly shedLanes: string[] = [];
   private abandoned: number[] = [];
   private nextRetryDueMs = Number.POSITIVE_INFINITY;
   /** Reused by every dispatch, queue by queue (dispatch never runs inside itself). */
@@ -202,7 +209,10 @@ export class Router<R extends RouterRequest = RouterRequest> {
       for (const lane of config.lanes) this.slotByLane.set(lane.name, this.retrySlot);
     }
     this.slots.sort((a, b) => a.priority - b.priority || Number(a.retries) - Number(b.retries));
-    for (const [i, lane] of config.shed.lanes.entries()) this.shedRank.set(lane, i);
+    for (const [i, lane] of config.shed.lanes.entries()) {
+      this.shedRank.set(lane, i);
+      this.shedLanes.push(lane);
+    }
 
     let shared: RouteState | undefined;
     for (const [cls, routes] of Object.entries(config.classes)) {
@@ -244,7 +254,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
       blockKey: large ? `${request.class}\u0000large` : request.class,
       attempts: 0,
       lastRoute: undefined,
-      mark: { seq: -1, tokensAfter: 0, sentAtMs: 0 },
+      mark: UNSENT,
       sentAtMs: 0,
       probe: false,
       notBeforeMs: 0,
@@ -261,10 +271,10 @@ export class Router<R extends RouterRequest = RouterRequest> {
    * keeps its place, and so does everything of its kind behind it; those are still
    * checked against their wait budget and deadline.
    */
-  dispatch(nowMs: number): Decision<R>[] {
-    const decisions: Decision<R>[] = [];
+  dispatch(nowMs: number): readonly Decision<R>[] {
     // Most calls (an answer came back) find every queue empty: nothing to look at.
-    if (this.waiting === 0) return decisions;
+    if (this.waiting === 0) return NO_DECISIONS;
+    const decisions: Decision<R>[] = [];
     const paused = this.pausedLanes(nowMs);
     this.nextRetryDueMs = Number.POSITIVE_INFINITY;
     for (const slot of this.slots) {
@@ -276,7 +286,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
         continue;
       }
       const blocked = this.blockedScratch;
-      blocked.clear();
+      // (clear() on a Set makes it a new table: only when there is something to clear.)
+      if (blocked.size > 0) blocked.clear();
       const kept = this.keptScratch;
       kept.length = 0;
       const n = queue.length;
@@ -371,7 +382,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
     if (category === undefined) {
       health.recordLatency(nowMs - entry.sentAtMs, nowMs);
       if (entry.probe) health.recovered(nowMs);
-      return { type: "done" };
+      return DONE;
     }
     let opened = false;
     if (entry.probe) health.probeFailed(nowMs);
@@ -411,6 +422,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
    */
   takeAbandoned(): number[] {
     const out = this.abandoned;
+    if (out.length === 0) return out; // the usual case: nothing cut, nothing to replace
     this.abandoned = [];
     return out;
   }
@@ -602,7 +614,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
     }
     const age = nowMs - oldest;
     let paused: Set<string> | undefined;
-    for (const [lane, rank] of this.shedRank) {
+    for (let rank = 0; rank < this.shedLanes.length; rank++) {
+      const lane = this.shedLanes[rank]!;
       if (age < (rank + 1) * this.config.shed.pauseAtQueueAgeMs) continue;
       paused ??= new Set();
       paused.add(lane);
@@ -613,8 +626,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
   /** Whether a request of a background lane (P19) may be waiting in some queue. */
   private shedLaneMayWait(): boolean {
     if (this.retrySlot.queue.length > 0) return true; // retries and a mixed queue hold any lane
-    for (const lane of this.shedRank.keys()) {
-      if ((this.slotByLane.get(lane)?.queue.length ?? 0) > 0) return true;
+    for (let i = 0; i < this.shedLanes.length; i++) {
+      if ((this.slotByLane.get(this.shedLanes[i]!)?.queue.length ?? 0) > 0) return true;
     }
     return false;
   }

@@ -198,7 +198,7 @@ export class RouterDriver {
     }
   }
 
-  private apply(decisions: Decision[]): void {
+  private apply(decisions: readonly Decision[]): void {
     for (const d of decisions) {
       if (d.type === "send") {
         const state = this.router.routeState(d.route, this.now);
