@@ -17,7 +17,6 @@ export function formatGoDuration(ms: number): string {
 }
 
 const CODE_0 = 48;
-const CODE_9 = 57;
 const CODE_DOT = 46;
 
 /** Milliseconds of a Go duration; undefined when the text is not one. */
@@ -28,37 +27,52 @@ export function parseGoDuration(text: string): number | undefined {
   let total = 0;
   let i = 0;
   while (i < s.length) {
-    // A number: digits, then an optional fraction.
+    // A number: digits, then an optional fraction, read as they come (no substrings).
+    let whole = 0;
     const start = i;
-    while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+    for (let d = digitAt(s, i); d >= 0; d = digitAt(s, ++i)) whole = whole * 10 + d;
     if (i === start) return undefined;
+    let fraction = 0;
+    let scale = 1;
     if (s.charCodeAt(i) === CODE_DOT) {
-      i++;
-      const fraction = i;
-      while (i < s.length && isDigit(s.charCodeAt(i))) i++;
-      if (i === fraction) return undefined;
+      const from = ++i;
+      for (let d = digitAt(s, i); d >= 0; d = digitAt(s, ++i)) {
+        fraction = fraction * 10 + d;
+        scale *= 10;
+      }
+      if (i === from) return undefined;
     }
-    const value = Number(s.slice(start, i));
-    // Its unit: the longest that fits (ms before m).
-    const unit = UNITS.find(([name]) => s.startsWith(name, i));
-    if (!unit) return undefined;
-    total += value * unit[1];
-    i += unit[0].length;
+    // Its unit: the longest that fits ("ms" before "m").
+    const unitMs = unitAt(s, i);
+    if (unitMs === undefined) return undefined;
+    // (whole and fraction apart: "4.172s" is exactly 4172 ms, as Number() would read it)
+    total += whole * unitMs[0] + (fraction * unitMs[0]) / scale;
+    i += unitMs[1];
   }
   return total;
 }
 
-/** Longer names first, so "ms" is not read as "m" then "s". */
-const UNITS: readonly (readonly [string, number])[] = [
-  ["ms", 1],
-  ["us", 1e-3],
-  ["µs", 1e-3],
-  ["ns", 1e-6],
-  ["h", 3_600_000],
-  ["m", 60_000],
-  ["s", 1000],
-];
-
-function isDigit(code: number): boolean {
-  return code >= CODE_0 && code <= CODE_9;
+/** The digit at i, or -1. */
+function digitAt(s: string, i: number): number {
+  const d = s.charCodeAt(i) - CODE_0;
+  return d >= 0 && d <= 9 ? d : -1;
 }
+
+/** Milliseconds per unit and the unit's length, for the unit starting at i. */
+function unitAt(s: string, i: number): readonly [number, number] | undefined {
+  const c = s[i];
+  const next = s[i + 1];
+  if (c === "h") return HOUR;
+  if (c === "m") return next === "s" ? MILLI : MINUTE;
+  if (c === "s") return SECOND;
+  if ((c === "u" || c === "µ") && next === "s") return MICRO;
+  if (c === "n" && next === "s") return NANO;
+  return undefined;
+}
+
+const HOUR = [3_600_000, 1] as const;
+const MINUTE = [60_000, 1] as const;
+const SECOND = [1000, 1] as const;
+const MILLI = [1, 2] as const;
+const MICRO = [1e-3, 2] as const;
+const NANO = [1e-6, 2] as const;
