@@ -2,6 +2,19 @@ import { performance } from "node:perf_hooks";
 import type { Cancel, Scheduler, Task } from "./clock.js";
 
 /**
+ * This thread's performance.now() zero on the process's monotonic clock (hrtime),
+ * which every thread shares. Threads hand scenario time zero to each other on that
+ * clock, not as wall-clock epochs: a wall clock stepped (NTP, a resumed VM) between
+ * two threads' starts must not move one's fault windows against the other's.
+ */
+const MONOTONIC_ORIGIN_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+
+/** Now on the process's monotonic clock, in ms. */
+export function monotonicNowMs(): number {
+  return MONOTONIC_ORIGIN_MS + performance.now();
+}
+
+/**
  * Wall time for live mode, scaled by --speed: at speed 10, ten scenario seconds
  * pass per wall second, so every duration, window and latency shrinks together.
  */
@@ -21,10 +34,15 @@ export class RealScheduler implements Scheduler {
 
   /**
    * A clock on another thread that keeps this run's scenario time: the same zero
-   * (as epoch ms, since each thread's performance.now() has its own origin) and speed.
+   * (on the shared monotonic clock, since each thread's performance.now() has its
+   * own origin) and speed.
    */
-  static fromEpoch(speed: number, startEpochMs: number): RealScheduler {
-    return new RealScheduler(speed, () => performance.now(), startEpochMs - performance.timeOrigin);
+  static fromMonotonic(speed: number, startMonotonicMs: number): RealScheduler {
+    return new RealScheduler(
+      speed,
+      () => performance.now(),
+      startMonotonicMs - MONOTONIC_ORIGIN_MS,
+    );
   }
 
   /**
@@ -35,14 +53,14 @@ export class RealScheduler implements Scheduler {
     this.startWall = this.wallNow();
   }
 
-  /** Moves scenario time zero to this epoch ms (a clock on another thread following a restart). */
-  startFromEpoch(startEpochMs: number): void {
-    this.startWall = startEpochMs - performance.timeOrigin;
+  /** Moves scenario time zero here (a clock on another thread following a restart). */
+  startFromMonotonic(startMonotonicMs: number): void {
+    this.startWall = startMonotonicMs - MONOTONIC_ORIGIN_MS;
   }
 
-  /** Scenario time zero as epoch ms, to hand to a clock on another thread. */
-  get startEpochMs(): number {
-    return performance.timeOrigin + this.startWall;
+  /** Scenario time zero on the shared monotonic clock, to hand to a clock on another thread. */
+  get startMonotonicMs(): number {
+    return MONOTONIC_ORIGIN_MS + this.startWall;
   }
 
   now(): number {

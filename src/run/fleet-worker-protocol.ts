@@ -5,8 +5,8 @@ import type { FleetServer } from "./mock-fleet.js";
 export interface FleetWorkerData {
   spec: FleetSpec;
   speed: number;
-  /** Scenario time zero, as epoch ms: each thread's performance.now() has its own origin. */
-  startEpochMs: number;
+  /** Scenario time zero on the process's monotonic clock (each thread's performance.now() has its own origin). */
+  startMonotonicMs: number;
 }
 
 export type FleetWorkerMessage =
@@ -16,7 +16,7 @@ export type FleetWorkerMessage =
   | { type: "closed" };
 
 /** clock: scenario time zero moved (the run restarted its clock once the fleet served). */
-export type FleetWorkerCommand = { type: "clock"; startEpochMs: number } | { type: "close" };
+export type FleetWorkerCommand = { type: "clock"; startMonotonicMs: number } | { type: "close" };
 
 /**
  * Tests set this (in ms) to make the worker throw once it serves, as a bug in

@@ -20,7 +20,7 @@ const port = parentPort;
 if (!port) throw new Error("fleet-worker runs only as a worker thread");
 const post = (message: FleetWorkerMessage) => port.postMessage(message);
 const data = workerData as FleetWorkerData;
-const scheduler = RealScheduler.fromEpoch(data.speed, data.startEpochMs);
+const scheduler = RealScheduler.fromMonotonic(data.speed, data.startMonotonicMs);
 
 let servers: MockServer[] = [];
 try {
@@ -56,7 +56,7 @@ const crash =
 
 port.on("message", async (command: FleetWorkerCommand) => {
   if (command.type === "clock") {
-    scheduler.startFromEpoch(command.startEpochMs);
+    scheduler.startFromMonotonic(command.startMonotonicMs);
     post({ type: "clock-set" });
     return;
   }

@@ -1,9 +1,9 @@
-import { performance } from "node:perf_hooks";
 import type {
   FleetWorkerCommand,
   FleetWorkerData,
   FleetWorkerMessage,
 } from "./fleet-worker-protocol.js";
+import { monotonicNowMs } from "../clock/real-scheduler.js";
 import type { FleetOptions, FleetServer, MockFleet } from "./mock-fleet.js";
 import { moduleExtension, startModuleWorker } from "./module-worker.js";
 import { RunError } from "./run-error.js";
@@ -28,7 +28,7 @@ export function startFleetInWorker(options: FleetOptions): Promise<MockFleet> {
   const data: FleetWorkerData = {
     spec,
     speed: scheduler?.speed ?? speed ?? 1,
-    startEpochMs: scheduler?.startEpochMs ?? performance.timeOrigin + performance.now(),
+    startMonotonicMs: scheduler?.startMonotonicMs ?? monotonicNowMs(),
   };
   const entry = new URL(`./fleet-worker.${moduleExtension(import.meta.url)}`, import.meta.url);
   const worker = startModuleWorker(entry, { workerData: data, name: "gw-chaos mocks" });
@@ -43,7 +43,13 @@ export function startFleetInWorker(options: FleetOptions): Promise<MockFleet> {
     worker.on("message", (m: FleetWorkerMessage) => m.type === "closed" && resolve()),
   );
 
-  const close = async () => {
+  // A second close() waits for the first, rather than cutting its grace short.
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= closeOnce();
+    return closing;
+  };
+  const closeOnce = async () => {
     if (state === "serving") {
       state = "closing";
       worker.postMessage({ type: "close" } satisfies FleetWorkerCommand);
@@ -88,7 +94,10 @@ export function startFleetInWorker(options: FleetOptions): Promise<MockFleet> {
         // Scenario time starts now that every server listens, on both threads.
         ready = m.servers;
         scheduler.restart();
-        const command: FleetWorkerCommand = { type: "clock", startEpochMs: scheduler.startEpochMs };
+        const command: FleetWorkerCommand = {
+          type: "clock",
+          startMonotonicMs: scheduler.startMonotonicMs,
+        };
         worker.postMessage(command);
       } else if (m.type === "clock-set" && ready) serve(ready);
     });
