@@ -145,10 +145,12 @@ const MAX_EVENTS = 5000;
 
 const NONE_PAUSED: ReadonlySet<string> = new Set();
 /** The mark of a request not sent yet; each send gets its own (marks are never changed). */
-const UNSENT: Readonly<SendMark> = { seq: -1, tokensAfter: 0, sentAtMs: 0 };
-const NO_DECISIONS: readonly never[] = [];
+const UNSENT: Readonly<SendMark> = Object.freeze({ seq: -1, tokensAfter: 0, sentAtMs: 0 });
+// Shared answers for the common case, frozen: a caller cannot change the router's state.
+const NO_DECISIONS: readonly never[] = Object.freeze([]);
+const NONE_ABANDONED: readonly number[] = Object.freeze([]);
 /** Every served answer's verdict: one object, read and never changed. */
-const DONE: Readonly<Verdict> = { type: "done" };
+const DONE: Readonly<Verdict> = Object.freeze({ type: "done" });
 
 /** How often the router asks to be woken while requests wait for room. */
 const RECONSIDER_MS = 100;
@@ -273,7 +275,10 @@ export class Router<R extends RouterRequest = RouterRequest> {
    */
   dispatch(nowMs: number): readonly Decision<R>[] {
     // Most calls (an answer came back) find every queue empty: nothing to look at.
-    if (this.waiting === 0) return NO_DECISIONS;
+    if (this.waiting === 0) {
+      this.nextRetryDueMs = Number.POSITIVE_INFINITY;
+      return NO_DECISIONS;
+    }
     const decisions: Decision<R>[] = [];
     const paused = this.pausedLanes(nowMs);
     this.nextRetryDueMs = Number.POSITIVE_INFINITY;
@@ -335,7 +340,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
   }
 
   /** Learns from an attempt's result and says what becomes of the request. */
-  complete(requestId: number, outcome: AttemptOutcome, nowMs: number): Verdict {
+  complete(requestId: number, outcome: AttemptOutcome, nowMs: number): Readonly<Verdict> {
     const entry = this.attempts.get(requestId);
     if (!entry?.lastRoute) throw new Error(`no attempt in flight for request ${requestId}`);
     this.attempts.delete(requestId);
@@ -420,9 +425,9 @@ export class Router<R extends RouterRequest = RouterRequest> {
    * that opens has its calls cut). The caller cancels each and reports it back
    * through complete() with transport "abandoned".
    */
-  takeAbandoned(): number[] {
+  takeAbandoned(): readonly number[] {
     const out = this.abandoned;
-    if (out.length === 0) return out; // the usual case: nothing cut, nothing to replace
+    if (out.length === 0) return NONE_ABANDONED; // the usual case: nothing cut
     this.abandoned = [];
     return out;
   }
