@@ -25,10 +25,16 @@ interface Route {
   client: WireClient;
   /** Calls already built, by model, prompt and answer size and streaming (all but the hint). */
   calls: Map<string, WireCall>;
+  /** Characters of the bodies kept in `calls`. */
+  callChars: number;
 }
 
-/** Calls kept per route: a run's sizes repeat, and building one is its JSON body whole. */
-const CALLS_KEPT = 2048;
+/**
+ * Characters of built bodies kept per route. A run whose sizes repeat (a fixed size,
+ * a replayed trace) builds each body once; one with sizes drawn from wide ranges
+ * rarely meets a size twice, so what is kept is bounded, oldest let go first.
+ */
+const CALL_CHARS_KEPT = 4_000_000;
 
 /**
  * Live mode's way to a vendor: real HTTP through one keep-alive undici Pool per
@@ -37,7 +43,7 @@ const CALLS_KEPT = 2048;
  */
 export class HttpUpstream implements Upstream {
   private readonly routes = new Map<string, Route>();
-  private readonly prompts = new Map<number, string>();
+  private promptText = "";
 
   /** The upstream to a fleet of mocks: each vendor's origin, in the format its spec names. */
   static forMocks(
@@ -65,6 +71,7 @@ export class HttpUpstream implements Upstream {
         pool: new Pool(origin, { connections: connectionsPerVendor, pipelining: 1 }),
         client: wireClientFor(format),
         calls: new Map(),
+        callChars: 0,
       });
     }
   }
@@ -91,7 +98,7 @@ export class HttpUpstream implements Upstream {
     let call = route.calls.get(key);
     if (call === undefined) {
       call = route.client.request(attempt, this.prompt(attempt.promptTokens));
-      if (route.calls.size < CALLS_KEPT) route.calls.set(key, call);
+      this.keep(route, key, call);
     }
     return {
       path: call.path,
@@ -100,14 +107,26 @@ export class HttpUpstream implements Upstream {
     };
   }
 
-  /** A prompt of about the given number of tokens (four characters each). */
-  private prompt(tokens: number): string {
-    let text = this.prompts.get(tokens);
-    if (text === undefined) {
-      text = "word".repeat(tokens);
-      if (this.prompts.size < 4096) this.prompts.set(tokens, text);
+  private keep(route: Route, key: string, call: WireCall): void {
+    const chars = call.body.length;
+    if (chars > CALL_CHARS_KEPT / 4) return; // a huge prompt would push out everything else
+    route.calls.set(key, call);
+    route.callChars += chars;
+    for (const [oldKey, old] of route.calls) {
+      if (route.callChars <= CALL_CHARS_KEPT) break;
+      route.calls.delete(oldKey);
+      route.callChars -= old.body.length;
     }
-    return text;
+  }
+
+  /**
+   * A prompt of about the given number of tokens (four characters each): a slice of
+   * one long text, grown as needed, so no prompt is built or kept twice.
+   */
+  private prompt(tokens: number): string {
+    const chars = tokens * 4;
+    if (this.promptText.length < chars) this.promptText = "word".repeat(Math.max(tokens, 1024) * 2);
+    return this.promptText.slice(0, chars);
   }
 }
 
