@@ -119,6 +119,7 @@ export async function runScenario(
     const stop = () => engine.stop(STOP_GRACE_MS);
     options.signal?.addEventListener("abort", stop, { once: true });
     engine.start();
+    if (options.signal?.aborted) stop();
     // Run in slices of scenario time, yielding between them so Ctrl-C is heard.
     let finished = false;
     void engine.done.then(() => {
@@ -156,6 +157,8 @@ export async function runScenario(
     const stop = () => engine.stop(STOP_GRACE_MS);
     options.signal?.addEventListener("abort", stop, { once: true });
     engine.start();
+    // Ctrl-C while the mocks were starting: the signal fired before anyone listened.
+    if (options.signal?.aborted) stop();
     // A fleet that dies mid-run (its worker crashed) ends the run at once: exit 3, no hang.
     const failure = fleet.failed.then((error) => {
       engine.stop(0);
