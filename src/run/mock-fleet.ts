@@ -11,7 +11,8 @@ export interface FleetOptions {
   /**
    * The run's clock, which the mocks keep too (same zero, same speed). It is
    * restarted once every server listens, so the fleet's start-up is not
-   * scenario time. A new one at `speed` when absent.
+   * scenario time. When absent (gw-chaos mock), the fleet keeps its own clock at
+   * `speed`, started with the fleet: its start-up counts, as nothing waits on it.
    */
   scheduler?: RealScheduler;
   speed?: number;
