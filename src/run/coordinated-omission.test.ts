@@ -5,6 +5,7 @@ import { Recorder } from "../metrics/recorder.js";
 import { createRng } from "../random/rng.js";
 import { testScenario } from "../test-support/test-scenario.js";
 import { buildPlan } from "../traffic/plan.js";
+import { planOf } from "../traffic/traffic-plan.js";
 import { SimUpstream } from "../upstream/sim-upstream.js";
 import { VendorModel } from "../vendor/vendor-model.js";
 import { Engine } from "./engine.js";
@@ -41,7 +42,7 @@ async function run(stall?: { from: number; until: number }) {
   );
   const recorder = new Recorder(["interactive"], routeInfos(scenario));
   const engine = new Engine({
-    plan: buildPlan(scenario.traffic, scenario.durationMs, 1),
+    plan: planOf(buildPlan(scenario.traffic, scenario.durationMs, 1)),
     durationMs: scenario.durationMs,
     router: scenario.router,
     random: createRng(7).next,

@@ -7,6 +7,7 @@ import { RULE_IDS } from "../router/types.js";
 import { testScenario } from "../test-support/test-scenario.js";
 import { testModel, testVendor } from "../test-support/test-specs.js";
 import { buildPlan } from "../traffic/plan.js";
+import { planOf } from "../traffic/traffic-plan.js";
 import type { Upstream } from "../upstream/upstream.js";
 import { simulate } from "../test-support/simulate.js";
 import { Engine } from "./engine.js";
@@ -226,7 +227,7 @@ describe("Engine stop (Ctrl-C)", () => {
     const scenario = testScenario();
     const recorder = new Recorder(["interactive"], routeInfos(scenario));
     const engine = new Engine({
-      plan: buildPlan(scenario.traffic, scenario.durationMs, 1),
+      plan: planOf(buildPlan(scenario.traffic, scenario.durationMs, 1)),
       durationMs: scenario.durationMs,
       router: scenario.router,
       random: createRng(7).next,

@@ -76,7 +76,7 @@ export interface SecondSnapshot {
 }
 
 export interface EngineOptions {
-  /** The traffic plan (typed columns in a run; an array in tests). */
+  /** The traffic plan, made as the run goes (an array, through planOf, in tests). */
   plan: PlanSource;
   durationMs: number;
   router: RouterConfig;
@@ -108,8 +108,12 @@ export class Engine {
   /** Requests a client will send again after its fixed delay, and how to call that off. */
   private readonly clientRetries = new Map<number, { request: EngineRequest; cancel: Cancel }>();
   private readonly inFlight = new Map<number, InFlightAttempt>();
+  /** Requests released so far. */
   private cursor = 0;
+  /** The plan's next request, taken from it but not yet released. */
   private next: PlannedRequest | undefined;
+  /** The plan has no more requests (or the run was stopped). */
+  private planDone = false;
   private wake: { atMs: number; cancel: Cancel } | undefined;
   private tickCancel: Cancel | undefined;
   /** The end of the last second closed in the series. */
@@ -149,7 +153,8 @@ export class Engine {
   stop(graceMs: number): void {
     if (this.stopped || this.finished) return;
     this.stopped = true;
-    this.cursor = this.o.plan.length;
+    this.planDone = true;
+    this.next = undefined;
     this.shedWaiting("interrupted");
     for (const [id, pending] of this.clientRetries) {
       pending.cancel();
@@ -175,9 +180,12 @@ export class Engine {
     }
   }
 
-  /** The plan's next request, made once (a TrafficPlan builds an object per look). */
+  /** The plan's next request, taken from it once and kept until released. */
   private upNext(): PlannedRequest | undefined {
-    if (this.next?.id !== this.cursor) this.next = this.o.plan.at(this.cursor);
+    if (this.next === undefined && !this.planDone) {
+      this.next = this.o.plan.next();
+      if (this.next === undefined) this.planDone = true;
+    }
     return this.next;
   }
 
@@ -209,6 +217,7 @@ export class Engine {
     for (;;) {
       const p = this.upNext();
       if (p === undefined || p.intendedMs > now) break;
+      this.next = undefined;
       this.cursor++;
       recorder.generated(p.id, p);
       this.o.onArrival?.(now - p.intendedMs);
@@ -444,7 +453,7 @@ export class Engine {
   private checkFinished(): void {
     if (this.finished) return;
     const drained =
-      this.cursor >= this.o.plan.length &&
+      this.planDone &&
       this.router.waiting === 0 &&
       this.inFlight.size === 0 &&
       this.clientRetries.size === 0;

@@ -5,7 +5,7 @@ import { Recorder, type RouteInfo } from "../metrics/recorder.js";
 import { createRng, deriveSeed } from "../random/rng.js";
 import { routeId, splitRouteId } from "../router/types.js";
 import type { ResolvedScenario } from "../scenario/loader.js";
-import { buildTrafficPlan } from "../traffic/plan.js";
+import { TrafficStream } from "../traffic/plan.js";
 import { HttpUpstream } from "../upstream/http-upstream.js";
 import { SimUpstream } from "../upstream/sim-upstream.js";
 import type { Upstream } from "../upstream/upstream.js";
@@ -85,7 +85,7 @@ export async function runScenario(
   scenario: ResolvedScenario,
   options: RunOptions,
 ): Promise<RunResult> {
-  const plan = buildTrafficPlan(scenario.traffic, scenario.durationMs, options.seed);
+  const plan = new TrafficStream(scenario.traffic, scenario.durationMs, options.seed);
   const routes = routeInfos(scenario);
   const recorder = new Recorder(
     scenario.router.lanes.map((l) => l.name),

@@ -6,6 +6,7 @@ import { Engine } from "../run/engine.js";
 import { routeInfos } from "../run/run-scenario.js";
 import type { ResolvedScenario } from "../scenario/loader.js";
 import { buildPlan } from "../traffic/plan.js";
+import { planOf } from "../traffic/traffic-plan.js";
 import { SimUpstream } from "../upstream/sim-upstream.js";
 import type { Attempt, AttemptResult, Upstream } from "../upstream/upstream.js";
 import { VendorModel } from "../vendor/vendor-model.js";
@@ -63,7 +64,7 @@ export async function simulate(scenario: ResolvedScenario) {
   );
   const plan = buildPlan(scenario.traffic, scenario.durationMs, scenario.seed);
   const engine = new Engine({
-    plan,
+    plan: planOf(plan),
     durationMs: scenario.durationMs,
     router: scenario.router,
     random: createRng(7).next,

@@ -1,4 +1,5 @@
-import { arrivalsFromCumulative } from "./rate-curve.js";
+import { type ArrivalSequence, collectTimes } from "./arrival-sequence.js";
+import { CumulativeArrivals } from "./rate-curve.js";
 
 export interface DiurnalShape {
   /** Requests per second at the quietest point of each period. */
@@ -35,11 +36,15 @@ export function diurnalCumulative(s: DiurnalShape, t: number): number {
 }
 
 /** Evenly paced arrivals following the daily curve (deterministic). */
-export function diurnalArrivalTimes(s: DiurnalShape, untilMs: number): number[] {
-  if (!(s.periodMs > 0)) return [];
-  return arrivalsFromCumulative(
+export function diurnalArrivals(s: DiurnalShape, untilMs: number): ArrivalSequence {
+  if (!(s.periodMs > 0)) return { next: () => Infinity };
+  return new CumulativeArrivals(
     (t) => diurnalCumulative(s, t),
     s.fromMs,
     Math.min(untilMs, s.untilMs),
   );
+}
+
+export function diurnalArrivalTimes(s: DiurnalShape, untilMs: number): number[] {
+  return collectTimes(diurnalArrivals(s, untilMs));
 }

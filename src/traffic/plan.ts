@@ -1,12 +1,13 @@
 import { createRng, deriveSeed, lognormal, type Rng } from "../random/rng.js";
-import { constantArrivalTimes } from "./constant-arrivals.js";
-import { diurnalArrivalTimes, diurnalCumulative } from "./diurnal-arrivals.js";
-import { poissonArrivalTimes } from "./poisson-arrivals.js";
-import { rampArrivalTimes, rampCumulative } from "./ramp-arrivals.js";
+import type { ArrivalSequence } from "./arrival-sequence.js";
+import { ConstantArrivals } from "./constant-arrivals.js";
+import { diurnalArrivals, diurnalCumulative } from "./diurnal-arrivals.js";
+import { PoissonArrivals } from "./poisson-arrivals.js";
+import { rampArrivals, rampCumulative } from "./ramp-arrivals.js";
 import { replayArrivals } from "./replay-arrivals.js";
-import { spikeArrivalTimes } from "./spike-arrivals.js";
-import { stepArrivalTimes, stepCumulative } from "./step-arrivals.js";
-import { TrafficPlan } from "./traffic-plan.js";
+import { SpikeArrivals } from "./spike-arrivals.js";
+import { stepArrivals, stepCumulative } from "./step-arrivals.js";
+import type { PlanSource } from "./traffic-plan.js";
 import type {
   ArrivalSpec,
   ClientRetries,
@@ -18,165 +19,180 @@ import type {
 } from "./types.js";
 
 /**
- * The whole traffic plan as objects (tests and small runs); see buildTrafficPlan.
+ * The whole traffic plan as objects (tests and small runs): the stream, collected.
  */
 export function buildPlan(
   arrivals: readonly ArrivalSpec[],
   durationMs: number,
   seed: number,
 ): PlannedRequest[] {
-  return buildTrafficPlan(arrivals, durationMs, seed).toArray();
+  const stream = new TrafficStream(arrivals, durationMs, seed);
+  const plan: PlannedRequest[] = [];
+  for (let p = stream.next(); p !== undefined; p = stream.next()) plan.push(p);
+  return plan;
 }
 
-/** What one arrival process contributes to the merge: its times, walked in order. */
-interface Stream {
+/** What one arrival process contributes to the merge: its next time, and its draws. */
+interface Process {
   spec: ArrivalSpec;
-  times: Float64Array;
-  next: number;
+  times: ArrivalSequence;
+  /** Its next arrival time; Infinity once it has no more. */
+  at: number;
   /** Sizes and stream draws, in the process's own order (part of what a seed means). */
   rng: Rng;
   tenantRng: Rng;
+  /** A replay's trace, walked in place (its requests are not copied). */
   replay?: readonly TraceRequest[];
-  lane: number;
-  class: number;
-  tenant: number;
-  retries: number;
+  replayNext: number;
+  clientRetries: ClientRetries | undefined;
 }
 
 /**
- * The whole traffic plan, built before the run starts (open model): every request
- * with its intended start, lane, class, tenant and sizes, in typed columns. A slow
- * system cannot slow the arrivals, and the same seed always gives the same plan.
- * Each arrival process's times are merged in order (equal times keep the order of
- * their processes); sizes are drawn during the merge, each process in its own order.
+ * The traffic plan of a run, made as the run reaches it (open model): every
+ * request with its intended start, lane, class, tenant and sizes, one at a time in
+ * order of intended start, ids counting from 0. Nothing per request is kept, so a
+ * run's memory does not grow with its length. A slow system cannot slow the
+ * arrivals, and the same seed always gives the same requests. Each arrival
+ * process's times are merged in order (equal times keep the order of their
+ * processes); sizes are drawn during the merge, each process in its own order.
  */
-export function buildTrafficPlan(
-  arrivals: readonly ArrivalSpec[],
-  durationMs: number,
-  seed: number,
-): TrafficPlan {
-  const names: string[] = [];
-  const nameIndex = new Map<string, number>();
-  const name = (n: string) => {
-    let i = nameIndex.get(n);
-    if (i === undefined) {
-      i = names.length;
-      names.push(n);
-      nameIndex.set(n, i);
-    }
-    return i;
-  };
-  const retriesTable: (ClientRetries | undefined)[] = [undefined];
-  const streams: Stream[] = arrivals.map((spec, index) => {
-    const rng = createRng(deriveSeed(seed, `traffic.${index}`));
-    const retries = spec.clientRetries ? retriesTable.push({ ...spec.clientRetries }) - 1 : 0;
-    if (spec.type === "replay") {
-      const played = replayArrivals(spec, durationMs);
+export class TrafficStream implements PlanSource {
+  private readonly processes: Process[];
+  private nextId = 0;
+
+  constructor(arrivals: readonly ArrivalSpec[], durationMs: number, seed: number) {
+    this.processes = arrivals.map((spec, index) => {
+      const rng = createRng(deriveSeed(seed, `traffic.${index}`));
+      const clientRetries = spec.clientRetries ? { ...spec.clientRetries } : undefined;
+      if (spec.type === "replay") {
+        return {
+          spec,
+          times: new ReplayTimes(spec, durationMs),
+          at: Infinity,
+          rng,
+          tenantRng: rng,
+          replay: spec.requests,
+          replayNext: 0,
+          clientRetries,
+        };
+      }
+      // Times and tenants draw from their own streams, so changing a size never moves
+      // an arrival, and weighted tenants leave the sizes a seed draws as they were.
+      const timeRng = createRng(deriveSeed(seed, `traffic.${index}.t`));
       return {
         spec,
-        times: Float64Array.from(played, (p) => p.intendedMs),
-        next: 0,
+        times: arrivalSequence(spec, durationMs, timeRng),
+        at: Infinity,
         rng,
-        tenantRng: rng,
-        replay: played.map((p) => p.request),
-        lane: 0,
-        class: name(spec.class ?? ""),
-        tenant: 0,
-        retries,
+        tenantRng: createRng(deriveSeed(seed, `traffic.${index}.tenant`)),
+        replayNext: 0,
+        clientRetries,
+      };
+    });
+    for (const p of this.processes) p.at = p.times.next();
+  }
+
+  /** The next request in time order, or undefined once every process is done. */
+  next(): PlannedRequest | undefined {
+    // The earliest next request; on a tie, the earlier arrival process.
+    let from: Process | undefined;
+    let at = Infinity;
+    for (const p of this.processes) {
+      if (p.at < at) {
+        from = p;
+        at = p.at;
+      }
+    }
+    if (from === undefined) return undefined;
+    const request = this.draw(from, at);
+    from.at = from.times.next();
+    return request;
+  }
+
+  private draw(p: Process, intendedMs: number): PlannedRequest {
+    const { spec } = p;
+    let request: PlannedRequest;
+    if (spec.type === "replay") {
+      const r = p.replay![p.replayNext++]!;
+      request = {
+        id: this.nextId++,
+        intendedMs,
+        lane: r.lane,
+        class: r.class ?? spec.class ?? "",
+        tenant: r.tenant,
+        promptTokens: r.promptTokens,
+        completionTokens: Math.max(1, r.completionTokens),
+        stream: r.stream ?? p.rng.next() < spec.stream,
+      };
+    } else {
+      // Draw order (prompt, completion, stream, then the tenant from its own
+      // stream) is part of what a seed means.
+      const promptTokens = drawTokens(spec.prompt, p.rng);
+      const completionTokens = Math.max(1, drawTokens(spec.completion, p.rng));
+      const stream = p.rng.next() < spec.stream;
+      request = {
+        id: this.nextId++,
+        intendedMs,
+        lane: spec.lane,
+        class: spec.class,
+        tenant: spec.tenants ? drawTenant(spec.tenants, p.tenantRng) : spec.tenant,
+        promptTokens,
+        completionTokens,
+        stream,
       };
     }
-    // Times and tenants draw from their own streams, so changing a size never moves
-    // an arrival, and weighted tenants leave the sizes a seed draws as they were.
-    const times = arrivalTimes(spec, durationMs, createRng(deriveSeed(seed, `traffic.${index}.t`)));
-    return {
-      spec,
-      // Kept as doubles in a typed array; an array the process made is let go at once.
-      times: times instanceof Float64Array ? times : Float64Array.from(times),
-      next: 0,
-      rng,
-      tenantRng: createRng(deriveSeed(seed, `traffic.${index}.tenant`)),
-      lane: name(spec.lane),
-      class: name(spec.class),
-      tenant: name(spec.tenant),
-      retries,
-    };
-  });
-  const total = streams.reduce((n, s) => n + s.times.length, 0);
-  // The narrowest columns that hold every value (sizes and names known up front,
-  // but for a replay's own lanes and tenants, and draws that may run large).
-  const wideTokens = arrivals.some(
-    (a) => a.type === "replay" || !sizeFits(a.prompt) || !sizeFits(a.completion),
-  );
-  const wideNames =
-    names.length +
-      arrivals.reduce((n, a) => n + (a.type === "replay" ? 256 : (a.tenants?.length ?? 0)), 0) >
-    256;
-  const tokens = () => (wideTokens ? new Uint32Array(total) : new Uint16Array(total));
-  const index = () => (wideNames ? new Uint16Array(total) : new Uint8Array(total));
-  const c = {
-    // One arrival process: its times are the column already.
-    intendedMs: streams.length === 1 ? streams[0]!.times : new Float64Array(total),
-    promptTokens: tokens(),
-    completionTokens: tokens(),
-    stream: new Uint8Array(total),
-    lane: index(),
-    class: index(),
-    tenant: index(),
-    retries: retriesTable.length > 256 ? new Uint16Array(total) : new Uint8Array(total),
-  };
-  for (let i = 0; i < total; i++) {
-    // The earliest next request; on a tie, the earlier arrival process.
-    let from: Stream | undefined;
-    for (const s of streams) {
-      if (s.next < s.times.length && (!from || s.times[s.next]! < from.times[from.next]!)) from = s;
-    }
-    const s = from!;
-    const k = s.next++;
-    c.intendedMs[i] = s.times[k]!;
-    c.retries[i] = s.retries;
-    const spec = s.spec;
-    if (spec.type === "replay") {
-      const r = s.replay![k]!;
-      c.lane[i] = name(r.lane);
-      c.class[i] = r.class === undefined ? s.class : name(r.class);
-      c.tenant[i] = name(r.tenant);
-      c.promptTokens[i] = r.promptTokens;
-      c.completionTokens[i] = Math.max(1, r.completionTokens);
-      c.stream[i] = (r.stream ?? s.rng.next() < spec.stream) ? 1 : 0;
-      continue;
-    }
-    // Draw order (prompt, completion, stream) is part of what a seed means.
-    c.promptTokens[i] = drawTokens(spec.prompt, s.rng);
-    c.completionTokens[i] = Math.max(1, drawTokens(spec.completion, s.rng));
-    c.stream[i] = s.rng.next() < spec.stream ? 1 : 0;
-    c.lane[i] = s.lane;
-    c.class[i] = s.class;
-    c.tenant[i] = spec.tenants ? name(drawTenant(spec.tenants, s.tenantRng)) : s.tenant;
+    // Set after, not spread in: a spread builds the object the slow way.
+    if (p.clientRetries) request.clientRetries = { ...p.clientRetries };
+    return request;
   }
-  return new TrafficPlan({ ...c, names, retriesTable });
+}
+
+/** A replay's scenario times, read off its trace in place, cut at untilMs. */
+class ReplayTimes implements ArrivalSequence {
+  private i = 0;
+
+  constructor(
+    private readonly s: { fromMs: number; speed: number; requests: readonly TraceRequest[] },
+    private readonly untilMs: number,
+  ) {}
+
+  next(): number {
+    const r = this.s.requests[this.i];
+    if (r === undefined) return Infinity;
+    const t = this.s.fromMs + r.atMs / this.s.speed;
+    if (t >= this.untilMs) {
+      this.i = this.s.requests.length;
+      return Infinity;
+    }
+    this.i++;
+    return t;
+  }
 }
 
 type GeneratedSpec = Exclude<ArrivalSpec, { type: "replay" }>;
 
-/** Sorted arrival times (scenario ms) of one arrival process, cut at durationMs. */
-export function arrivalTimes(
+/** The arrival times (scenario ms) of one arrival process, in order, cut at durationMs. */
+export function arrivalSequence(
   spec: GeneratedSpec,
   durationMs: number,
   rng: Rng,
-): number[] | Float64Array {
+): ArrivalSequence {
   switch (spec.type) {
     case "constant":
-      return constantArrivalTimes(spec.rate, spec.fromMs, Math.min(spec.untilMs, durationMs));
+      return new ConstantArrivals(spec.rate, spec.fromMs, Math.min(spec.untilMs, durationMs));
     case "spike":
-      return spikeArrivalTimes(spec, durationMs);
+      return new SpikeArrivals(spec, durationMs);
     case "poisson":
-      return poissonArrivalTimes({ ...spec, untilMs: Math.min(spec.untilMs, durationMs) }, rng);
+      return new PoissonArrivals(
+        { rate: spec.rate, fromMs: spec.fromMs, untilMs: Math.min(spec.untilMs, durationMs) },
+        rng,
+      );
     case "ramp":
-      return rampArrivalTimes(spec, durationMs);
+      return rampArrivals(spec, durationMs);
     case "step":
-      return stepArrivalTimes(spec.steps, durationMs);
+      return stepArrivals(spec.steps, durationMs);
     case "diurnal":
-      return diurnalArrivalTimes(spec, durationMs);
+      return diurnalArrivals(spec, durationMs);
   }
 }
 
@@ -184,21 +200,6 @@ export function arrivalTimes(
  * About how many requests an arrival process plans within durationMs: the area
  * under its rate (a replay: its requests inside the run). Cheap; nothing is drawn.
  */
-/** Whether every count a size can draw fits in 16 bits. */
-function sizeFits(size: TokenSize): boolean {
-  if (typeof size === "number") return size <= 0xffff;
-  switch (size.type) {
-    case "fixed":
-      return size.value <= 0xffff;
-    case "uniform":
-      return size.max <= 0xffff;
-    case "lognormal":
-      return size.max !== undefined && size.max <= 0xffff;
-    case "mixture":
-      return size.of.every((o) => sizeFits(o.size));
-  }
-}
-
 export function expectedRequests(spec: ArrivalSpec, durationMs: number): number {
   const span = (from: number, until: number) => Math.max(0, Math.min(until, durationMs) - from);
   switch (spec.type) {

@@ -1,4 +1,5 @@
 import type { Rng } from "../random/rng.js";
+import { type ArrivalSequence, collectTimes } from "./arrival-sequence.js";
 
 export interface PoissonShape {
   /** Mean requests per second. */
@@ -12,13 +13,29 @@ export interface PoissonShape {
  * and requests bunch up and thin out the way real users do. Drawn from the
  * seeded rng, so the same seed gives the same times.
  */
-export function poissonArrivalTimes(s: PoissonShape, rng: Rng): number[] {
-  const times: number[] = [];
-  if (!(s.rate > 0)) return times;
-  const meanGapMs = 1000 / s.rate;
-  for (let t = s.fromMs; ; ) {
-    t += -Math.log(1 - rng.next()) * meanGapMs;
-    if (t >= s.untilMs) return times;
-    times.push(t);
+export class PoissonArrivals implements ArrivalSequence {
+  private readonly meanGapMs: number;
+  private t: number;
+  private ended: boolean;
+
+  constructor(
+    private readonly s: PoissonShape,
+    private readonly rng: Rng,
+  ) {
+    this.meanGapMs = 1000 / s.rate;
+    this.t = s.fromMs;
+    this.ended = !(s.rate > 0);
   }
+
+  next(): number {
+    if (this.ended) return Infinity;
+    this.t += -Math.log(1 - this.rng.next()) * this.meanGapMs;
+    if (this.t < this.s.untilMs) return this.t;
+    this.ended = true;
+    return Infinity;
+  }
+}
+
+export function poissonArrivalTimes(s: PoissonShape, rng: Rng): number[] {
+  return collectTimes(new PoissonArrivals(s, rng));
 }

@@ -1,4 +1,5 @@
-import { arrivalsFromCumulative } from "./rate-curve.js";
+import { type ArrivalSequence, collectTimes } from "./arrival-sequence.js";
+import { CumulativeArrivals } from "./rate-curve.js";
 
 export interface RampShape {
   /** Requests per second at fromMs. */
@@ -24,10 +25,14 @@ export function rampCumulative(s: RampShape, t: number): number {
 }
 
 /** Evenly paced arrivals of a ramp, cut at untilMs (deterministic). */
-export function rampArrivalTimes(s: RampShape, untilMs: number): number[] {
-  return arrivalsFromCumulative(
+export function rampArrivals(s: RampShape, untilMs: number): ArrivalSequence {
+  return new CumulativeArrivals(
     (t) => rampCumulative(s, t),
     s.fromMs,
     Math.min(untilMs, s.fromMs + s.forMs),
   );
+}
+
+export function rampArrivalTimes(s: RampShape, untilMs: number): number[] {
+  return collectTimes(rampArrivals(s, untilMs));
 }

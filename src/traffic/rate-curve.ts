@@ -1,3 +1,5 @@
+import { type ArrivalSequence, collectTimes } from "./arrival-sequence.js";
+
 /**
  * Deterministic arrivals under a rate that changes over time (k6's ramping
  * arrival rate): a request each time the expected count, the integral of the
@@ -10,37 +12,73 @@
  * step by linear interpolation: exact for a piecewise-constant rate, within a
  * fraction of a millisecond for smooth ones.
  */
+export class CumulativeArrivals implements ArrivalSequence {
+  private readonly stepMs: number;
+  private readonly stops: number[];
+  private readonly base: number;
+  /** The count whose crossing is the next arrival. */
+  private nextCount = 0.5;
+  /** The step being walked: a..b, with the counts at both ends. */
+  private a: number;
+  private b = 0;
+  private countA = 0;
+  private countB = 0;
+  private inStep = false;
+  private i = 1;
+  private stop = 0;
+  private ended: boolean;
+
+  constructor(
+    private readonly cumulative: (t: number) => number,
+    private readonly fromMs: number,
+    private readonly untilMs: number,
+    breaks: readonly number[] = [],
+  ) {
+    this.ended = !(untilMs > fromMs);
+    this.stepMs = Math.max(STEP_MS, (untilMs - fromMs) / MAX_STEPS);
+    this.stops = breaks.filter((b) => b > fromMs && b < untilMs).sort((x, y) => x - y);
+    this.base = this.ended ? 0 : cumulative(fromMs);
+    this.a = fromMs;
+  }
+
+  next(): number {
+    while (!this.ended) {
+      if (this.inStep) {
+        if (this.nextCount <= this.countB) {
+          const t =
+            this.a +
+            ((this.nextCount - this.countA) / (this.countB - this.countA)) * (this.b - this.a);
+          if (t >= this.untilMs) break;
+          this.nextCount += 1;
+          return t;
+        }
+        this.a = this.b;
+        this.countA = this.countB;
+        this.inStep = false;
+      }
+      if (!(this.a < this.untilMs)) break;
+      const { stops } = this;
+      let b = Math.min(this.untilMs, this.fromMs + this.i * this.stepMs);
+      while (this.stop < stops.length && stops[this.stop]! <= this.a) this.stop++;
+      if (this.stop < stops.length && stops[this.stop]! < b) b = stops[this.stop]!;
+      else this.i++;
+      this.b = b;
+      this.countB = this.cumulative(b) - this.base;
+      this.inStep = true;
+    }
+    this.ended = true;
+    return Infinity;
+  }
+}
+
+/** Every arrival of a rate curve, in an array. */
 export function arrivalsFromCumulative(
   cumulative: (t: number) => number,
   fromMs: number,
   untilMs: number,
   breaks: readonly number[] = [],
 ): number[] {
-  const times: number[] = [];
-  if (!(untilMs > fromMs)) return times;
-  const stepMs = Math.max(STEP_MS, (untilMs - fromMs) / MAX_STEPS);
-  const stops = breaks.filter((b) => b > fromMs && b < untilMs).sort((x, y) => x - y);
-  const base = cumulative(fromMs);
-  let next = 0.5;
-  let a = fromMs;
-  let countA = 0;
-  let stop = 0;
-  for (let i = 1; a < untilMs; ) {
-    let b = Math.min(untilMs, fromMs + i * stepMs);
-    while (stop < stops.length && stops[stop]! <= a) stop++;
-    if (stop < stops.length && stops[stop]! < b) b = stops[stop]!;
-    else i++;
-    const countB = cumulative(b) - base;
-    while (next <= countB) {
-      const t = a + ((next - countA) / (countB - countA)) * (b - a);
-      if (t >= untilMs) return times;
-      times.push(t);
-      next += 1;
-    }
-    a = b;
-    countA = countB;
-  }
-  return times;
+  return collectTimes(new CumulativeArrivals(cumulative, fromMs, untilMs, breaks));
 }
 
 const STEP_MS = 100;

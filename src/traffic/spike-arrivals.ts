@@ -1,3 +1,5 @@
+import { type ArrivalSequence, collectTimes } from "./arrival-sequence.js";
+
 export interface SpikeShape {
   rate: number;
   fromMs: number;
@@ -21,16 +23,37 @@ export function spikeRateAt(s: SpikeShape, t: number): number {
  * Arrival times of a spike, cut at untilMs: a request each time the integral of
  * the rate crosses a whole number, stepped by the millisecond (deterministic).
  */
-export function spikeArrivalTimes(s: SpikeShape, untilMs: number): number[] {
-  const endMs = Math.min(untilMs, s.fromMs + s.riseMs + s.holdMs + s.fallMs);
-  const times: number[] = [];
-  let accumulated = 0.5;
-  for (let t = s.fromMs; t < endMs; t++) {
-    accumulated += spikeRateAt(s, t + 0.5) / 1000;
-    while (accumulated >= 1) {
-      accumulated -= 1;
-      times.push(t);
-    }
+export class SpikeArrivals implements ArrivalSequence {
+  private readonly endMs: number;
+  private t: number;
+  private accumulated = 0.5;
+  /** Arrivals due in the millisecond last stepped, not yet given out. */
+  private due = 0;
+  private dueAt = 0;
+
+  constructor(
+    private readonly s: SpikeShape,
+    untilMs: number,
+  ) {
+    this.endMs = Math.min(untilMs, s.fromMs + s.riseMs + s.holdMs + s.fallMs);
+    this.t = s.fromMs;
   }
-  return times;
+
+  next(): number {
+    while (this.due === 0) {
+      if (!(this.t < this.endMs)) return Infinity;
+      this.accumulated += spikeRateAt(this.s, this.t + 0.5) / 1000;
+      while (this.accumulated >= 1) {
+        this.accumulated -= 1;
+        this.due++;
+      }
+      this.dueAt = this.t++;
+    }
+    this.due--;
+    return this.dueAt;
+  }
+}
+
+export function spikeArrivalTimes(s: SpikeShape, untilMs: number): number[] {
+  return collectTimes(new SpikeArrivals(s, untilMs));
 }

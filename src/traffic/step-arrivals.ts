@@ -1,4 +1,5 @@
-import { arrivalsFromCumulative } from "./rate-curve.js";
+import { type ArrivalSequence, collectTimes } from "./arrival-sequence.js";
+import { CumulativeArrivals } from "./rate-curve.js";
 import type { RateStep } from "./types.js";
 
 /**
@@ -26,13 +27,17 @@ export function stepCumulative(steps: readonly RateStep[], t: number): number {
 }
 
 /** Evenly paced arrivals of a staircase up to untilMs (deterministic). */
-export function stepArrivalTimes(steps: readonly RateStep[], untilMs: number): number[] {
+export function stepArrivals(steps: readonly RateStep[], untilMs: number): ArrivalSequence {
   const first = steps[0];
-  if (!first) return [];
-  return arrivalsFromCumulative(
+  if (!first) return { next: () => Infinity };
+  return new CumulativeArrivals(
     (t) => stepCumulative(steps, t),
     first.atMs,
     untilMs,
     steps.map((s) => s.atMs),
   );
+}
+
+export function stepArrivalTimes(steps: readonly RateStep[], untilMs: number): number[] {
+  return collectTimes(stepArrivals(steps, untilMs));
 }
