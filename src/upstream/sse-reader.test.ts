@@ -21,6 +21,18 @@ describe("OpenAiSseReader", () => {
     expect(reader.sawDone).toBe(true);
   });
 
+  it("reads a CRLF split between two reads as one line end, not the end of an event", () => {
+    const text = `data: {"choices":[],\r\ndata: "usage":{"prompt_tokens":5,"completion_tokens":7}}\r\n\r\ndata: [DONE]\r\n\r\n`;
+    // Every place the text can be cut, the CR of a CRLF on either side of the cut included.
+    for (let cut = 1; cut < text.length; cut++) {
+      const reader = new OpenAiSseReader();
+      reader.push(text.slice(0, cut));
+      reader.push(text.slice(cut));
+      expect(reader.usage, `cut at ${cut}`).toEqual({ prompt: 5, completion: 7 });
+      expect(reader.sawDone).toBe(true);
+    }
+  });
+
   it("reads usage, and notes an error event after a 200", () => {
     const reader = new OpenAiSseReader();
     reader.push(`data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7}}\n\n`);

@@ -36,6 +36,7 @@ const TEXT_PIECE = /"text":"[^"]/;
  */
 export abstract class SseReader implements StreamReader {
   private buffer = "";
+  private carriedCr = false;
   private decoder: StringDecoder | undefined;
   sawContent = false;
   sawError = false;
@@ -50,6 +51,16 @@ export abstract class SseReader implements StreamReader {
     else {
       this.decoder ??= new StringDecoder("utf8");
       text = this.decoder.write(chunk as Buffer);
+    }
+    // A CR that ends a read may be half of a CRLF: it waits for the next read, or
+    // the LF after it would count as a second line end and split the event.
+    if (this.carriedCr) {
+      text = `\r${text}`;
+      this.carriedCr = false;
+    }
+    if (text.endsWith("\r")) {
+      this.carriedCr = true;
+      text = text.slice(0, -1);
     }
     if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
     // Events are read in place and the rest kept once: a read carries many events.
