@@ -95,9 +95,11 @@ export class TrafficStream implements PlanSource {
   /** The next request in time order, or undefined once every process is done. */
   next(): PlannedRequest | undefined {
     // The earliest next request; on a tie, the earlier arrival process.
+    const { processes } = this;
     let from: Process | undefined;
     let at = Infinity;
-    for (const p of this.processes) {
+    for (let i = 0; i < processes.length; i++) {
+      const p = processes[i]!;
       if (p.at < at) {
         from = p;
         at = p.at;
