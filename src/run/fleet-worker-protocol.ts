@@ -7,6 +7,8 @@ export interface FleetWorkerData {
   speed: number;
   /** Scenario time zero on the process's monotonic clock (each thread's performance.now() has its own origin). */
   startMonotonicMs: number;
+  /** Tests only (worker-fleet's fleetTestHooks): throw this many ms after serving. */
+  crashAfterMs?: number;
 }
 
 export type FleetWorkerMessage =
@@ -17,9 +19,3 @@ export type FleetWorkerMessage =
 
 /** clock: scenario time zero moved (the run restarted its clock once the fleet served). */
 export type FleetWorkerCommand = { type: "clock"; startMonotonicMs: number } | { type: "close" };
-
-/**
- * Tests set this (in ms) to make the worker throw once it serves, as a bug in
- * the mocks would: the run must end with exit 3, not hang.
- */
-export const CRASH_AFTER_ENV = "GW_CHAOS_TEST_CRASH_MOCK_WORKER_MS";

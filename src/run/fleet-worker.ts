@@ -2,7 +2,6 @@ import { parentPort, workerData } from "node:worker_threads";
 import { RealScheduler } from "../clock/real-scheduler.js";
 import type { MockServer } from "../mock/mock-server.js";
 import {
-  CRASH_AFTER_ENV,
   type FleetWorkerCommand,
   type FleetWorkerData,
   type FleetWorkerMessage,
@@ -46,11 +45,11 @@ try {
   port.close();
 }
 
-const crashAfterMs = Number(process.env[CRASH_AFTER_ENV]);
+const crashAfterMs = data.crashAfterMs ?? 0;
 const crash =
   servers.length > 0 && crashAfterMs > 0
     ? setTimeout(() => {
-        throw new Error(`crash injected by ${CRASH_AFTER_ENV}`);
+        throw new Error("crash injected by a test");
       }, crashAfterMs)
     : undefined;
 

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import { testIo } from "../test-support/test-io.js";
 import { testScenario } from "../test-support/test-scenario.js";
-import { CRASH_AFTER_ENV } from "./fleet-worker-protocol.js";
 import { runScenario } from "./run-scenario.js";
+import { fleetTestHooks } from "./worker-fleet.js";
 
 /** Ten minutes of scenario time at 1x: a run that hangs fails the test's timeout instead. */
 const LONG = `name: long-live
@@ -43,17 +43,15 @@ describe("live runs and the mocks' worker thread", () => {
     const dir = mkdtempSync(join(tmpdir(), "gw-chaos-crash-"));
     writeFileSync(join(dir, "long.yaml"), LONG);
     const io = testIo(["run", "long.yaml", "--out", join(dir, "out"), "--quiet"], { cwd: dir });
-    process.env[CRASH_AFTER_ENV] = "300";
+    fleetTestHooks.crashAfterMs = 300;
     let code: number;
     try {
       code = await main(io);
     } finally {
-      delete process.env[CRASH_AFTER_ENV];
+      delete fleetTestHooks.crashAfterMs;
     }
     expect(code).toBe(3);
-    expect(io.err()).toBe(
-      `error: the mock vendors' worker crashed: crash injected by ${CRASH_AFTER_ENV}\n`,
-    );
+    expect(io.err()).toBe(`error: the mock vendors' worker crashed: crash injected by a test\n`);
   });
 
   it("leaves no worker, server, socket or timer behind once a live run ends", async () => {

@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RealScheduler } from "../clock/real-scheduler.js";
 import { testModel, testVendor } from "../test-support/test-specs.js";
 import type { FaultSpec } from "../vendor/types.js";
-import { CRASH_AFTER_ENV } from "./fleet-worker-protocol.js";
 import { type FleetOptions, type MockFleet, startMockFleet } from "./mock-fleet.js";
 import { RunError } from "./run-error.js";
+import { fleetTestHooks } from "./worker-fleet.js";
 
 /** A vendor that answers in about 10 ms of scenario time, with room for every request. */
 const vendor = testVendor("vendor-a", [
@@ -178,18 +178,16 @@ describe("the mock fleet on a worker thread", () => {
   });
 
   it("a worker that crashes while serving settles `failed` with a RunError, and closes", async () => {
-    process.env[CRASH_AFTER_ENV] = "20";
+    fleetTestHooks.crashAfterMs = 20;
     let fleet: MockFleet;
     try {
       fleet = await fleetFor();
     } finally {
-      delete process.env[CRASH_AFTER_ENV];
+      delete fleetTestHooks.crashAfterMs;
     }
     const error = await fleet.failed;
     expect(error).toBeInstanceOf(RunError);
-    expect(error.message).toBe(
-      `the mock vendors' worker crashed: crash injected by ${CRASH_AFTER_ENV}`,
-    );
+    expect(error.message).toBe(`the mock vendors' worker crashed: crash injected by a test`);
     await fleet.close();
     await expect(chat(fleet.servers[0]!.origin)).rejects.toThrow();
   });

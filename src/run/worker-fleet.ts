@@ -23,12 +23,21 @@ const CLOSE_GRACE_MS = 2000;
  * Every way the worker can break becomes a RunError (exit 3) with one line:
  * a port that cannot be had, a worker that fails to start, crashes or stops.
  */
+/**
+ * For tests only, set in-process (nothing outside the process can reach it): the
+ * next workers throw this many ms after they serve, as a bug in the mocks would.
+ */
+export const fleetTestHooks: { crashAfterMs?: number } = {};
+
 export function startFleetInWorker(options: FleetOptions): Promise<MockFleet> {
   const { scheduler, speed, inProcess: _, ...spec } = options;
   const data: FleetWorkerData = {
     spec,
     speed: scheduler?.speed ?? speed ?? 1,
     startMonotonicMs: scheduler?.startMonotonicMs ?? monotonicNowMs(),
+    ...(fleetTestHooks.crashAfterMs !== undefined
+      ? { crashAfterMs: fleetTestHooks.crashAfterMs }
+      : {}),
   };
   const entry = new URL(`./fleet-worker.${moduleExtension(import.meta.url)}`, import.meta.url);
   const worker = startModuleWorker(entry, { workerData: data, name: "gw-chaos mocks" });
