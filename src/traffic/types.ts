@@ -1,3 +1,4 @@
+import type { DiurnalShape } from "./diurnal-arrivals.js";
 import type { TokenSize } from "../scenario/schema-parts.js";
 
 export type { TokenSize };
@@ -73,17 +74,7 @@ export type ArrivalSpec =
       forMs: number;
     } & RequestShape)
   | ({ type: "step"; steps: readonly RateStep[] } & RequestShape)
-  | ({
-      type: "diurnal";
-      /** Requests per second at the trough and at the peak of the daily curve. */
-      base: number;
-      peak: number;
-      periodMs: number;
-      /** Where in each period the rate peaks (scenario ms modulo the period). */
-      peakMs: number;
-      fromMs: number;
-      untilMs: number;
-    } & RequestShape)
+  | ({ type: "diurnal" } & DiurnalShape & RequestShape)
   | {
       type: "replay";
       /** The trace file, as people see it named. */
