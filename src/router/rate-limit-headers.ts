@@ -35,14 +35,16 @@ const DEFAULT_RESET_MS = 60_000;
 export function parseRateLimitHeaders(headers: Headers, nowEpochMs?: number): BudgetObservation {
   const observation: BudgetObservation = {};
   for (let i = 0; i < OPENAI_NAMES.length; i++) {
-    const [field, limitName, remainingName, resetName] = OPENAI_NAMES[i]!;
-    const learned = limitFrom(headers, limitName, remainingName, resetName, openAiResetMs);
-    if (learned) observation[field] = learned;
+    // Read by index, not destructured: destructuring an array allocates an iterator.
+    const names = OPENAI_NAMES[i]!;
+    const learned = limitFrom(headers, names[1], names[2], names[3], openAiResetMs);
+    if (learned) observation[names[0]] = learned;
   }
   for (let i = 0; i < ANTHROPIC_NAMES.length; i++) {
-    const [field, limitName, remainingName, resetName] = ANTHROPIC_NAMES[i]!;
-    if (observation[field] !== undefined || headers[limitName] === undefined) continue;
-    const learned = limitFrom(headers, limitName, remainingName, resetName, (reset) => {
+    const names = ANTHROPIC_NAMES[i]!;
+    const field = names[0];
+    if (observation[field] !== undefined || headers[names[1]] === undefined) continue;
+    const learned = limitFrom(headers, names[1], names[2], names[3], (reset) => {
       const resetAt = Date.parse(reset);
       return Number.isNaN(resetAt) || nowEpochMs === undefined
         ? undefined

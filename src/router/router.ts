@@ -168,6 +168,8 @@ const SHARE_WINDOW_MS = 60_000;
 export class Router<R extends RouterRequest = RouterRequest> {
   private readonly rules: RuleSwitches;
   private readonly routes = new Map<RouteId, RouteState>();
+  /** Every route's state once, as an array: wakeAt reads them all after each event. */
+  private readonly routeStates: RouteState[] = [];
   private readonly classes = new Map<string, ClassRoutes>();
   private readonly slots: Slot<R>[] = [];
   private readonly slotByLane = new Map<string, Slot<R>>();
@@ -222,8 +224,13 @@ export class Router<R extends RouterRequest = RouterRequest> {
         if (this.routes.has(route)) continue;
         // Without P1, every route shares one budget and one health: one global counter,
         // with no per-route options either (concurrency, spend, shares).
-        if (!rules.P1 && !shared) shared = this.newRouteState();
-        this.routes.set(route, shared ?? this.newRouteState(route));
+        if (!rules.P1 && !shared) {
+          shared = this.newRouteState();
+          this.routeStates.push(shared);
+        }
+        const state = shared ?? this.newRouteState(route);
+        if (!shared) this.routeStates.push(state);
+        this.routes.set(route, state);
       }
       const shares = routes.map((r) => config.routes[r]?.share ?? 0);
       this.classes.set(cls, {
@@ -282,7 +289,9 @@ export class Router<R extends RouterRequest = RouterRequest> {
     const decisions: Decision<R>[] = [];
     const paused = this.pausedLanes(nowMs);
     this.nextRetryDueMs = Number.POSITIVE_INFINITY;
-    for (const slot of this.slots) {
+    // Indexed loops on the hot path: a for-of allocates an iterator per call.
+    for (let s = 0; s < this.slots.length; s++) {
+      const slot = this.slots[s]!;
       const { queue } = slot;
       if (queue.length === 0) continue;
       if (slot.lane !== undefined && paused.has(slot.lane)) {
@@ -438,13 +447,14 @@ export class Router<R extends RouterRequest = RouterRequest> {
     let wake = Math.min(nowMs + RECONSIDER_MS, this.nextRetryDueMs);
     // The oldest request of each queue is the next to run out of wait budget (P9).
     if (this.rules.P9) {
-      for (const { queue } of this.slots) {
-        const head = queue.peek();
+      for (let s = 0; s < this.slots.length; s++) {
+        const head = this.slots[s]!.queue.peek();
         if (head && head.attempts === 0)
           wake = Math.min(wake, head.request.arrivedMs + head.lane.waitBudgetMs);
       }
     }
-    for (const { health } of this.routes.values()) {
+    for (let r = 0; r < this.routeStates.length; r++) {
+      const { health } = this.routeStates[r]!;
       if (health.cooldownUntilMs > nowMs) wake = Math.min(wake, health.cooldownUntilMs);
       if (health.openUntilMs > nowMs) wake = Math.min(wake, health.openUntilMs);
     }
@@ -609,7 +619,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
     // Pressure: the oldest request of another lane still waiting for its first send.
     // Retries backing off are not waiting for room, and the retry queue is skipped.
     let oldest = Number.POSITIVE_INFINITY;
-    for (const slot of this.slots) {
+    for (let s = 0; s < this.slots.length; s++) {
+      const slot = this.slots[s]!;
       if (slot.retries) continue;
       const head = slot.mixed
         ? slot.queue.find((e) => e.attempts === 0 && !this.shedRank.has(e.lane.name))
