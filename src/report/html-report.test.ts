@@ -6,6 +6,8 @@ import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import { testIo } from "../test-support/test-io.js";
+import { renderHtmlReport } from "./html-report.js";
+import type { JsonReport } from "./json-report.js";
 
 /** Debian's Chromium; `.ci/run` installs it. */
 const CHROMIUM = "/usr/bin/chromium";
@@ -29,6 +31,55 @@ describe("the HTML report", () => {
     expect(html).toContain('class="mark"');
     for (const heading of ["Lanes", "Routes", "Faults", "Thresholds", "Ledger"])
       expect(html).toMatch(new RegExp(`<h2>${heading}`));
+  });
+
+  it("shows findings in a table before the thresholds, failed first, summaries escaped", async () => {
+    const file = await htmlReport();
+    const real = JSON.parse(readFileSync(join(file, "..", "report.json"), "utf8")) as JsonReport;
+    const html = renderHtmlReport({
+      ...real,
+      findings: [
+        {
+          id: "retryAmplification",
+          rule: "P18",
+          ok: true,
+          value: 1.05,
+          summary: "1.05 per request",
+        },
+        {
+          id: "silentUpstream",
+          rule: "P9",
+          ok: true,
+          value: 12_345,
+          summary: "held 12.3 s at most",
+        },
+        {
+          id: "sendsAfter429",
+          rule: "P14",
+          ok: false,
+          value: 37,
+          summary: `37 sends <b>inside</b> "Retry-After" & more`,
+        },
+      ],
+    });
+    const rows = [...html.matchAll(/<tr data-finding="(\w+)">(.*?)<\/tr>/g)];
+    expect(rows.map((r) => r[1])).toEqual([
+      "sendsAfter429",
+      "retryAmplification",
+      "silentUpstream",
+    ]);
+    expect(rows[0]![2]).toBe(
+      '<td class="fail">FAIL</td><td>P14</td><td>sendsAfter429</td><td>37</td>' +
+        "<td>37 sends &lt;b&gt;inside&lt;/b&gt; &quot;Retry-After&quot; &amp; more</td>",
+    );
+    expect(rows[1]![2]).toContain('<td class="pass">ok</td><td>P18</td>');
+    expect(rows[2]![2]).toContain("<td>12.3 s</td><td>held 12.3 s at most</td>");
+    expect(html).toContain('<span class="verdict fail">1 finding failed</span>');
+    expect(html.indexOf("<h2>Findings")).toBeLessThan(html.indexOf("<h2>Thresholds"));
+    expect(html.indexOf("<h2>Findings")).toBeGreaterThan(html.indexOf("<h2>Routes"));
+    // Without findings, no section and no badge.
+    const plain = renderHtmlReport({ ...real, findings: [] });
+    expect(plain).not.toMatch(/<h2>Findings|finding failed/);
   });
 
   it.skipIf(!existsSync(CHROMIUM))(

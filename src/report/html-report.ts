@@ -1,3 +1,4 @@
+import { findingsInOrder, findingVerdict, formatFindingValue } from "./findings-format.js";
 import type { JsonReport } from "./json-report.js";
 import { bucketize, type ChartSeries, lineChart, PALETTE } from "./svg-chart.js";
 import { escapeHtml } from "./html-escape.js";
@@ -20,6 +21,23 @@ function table(head: string[], rows: (string | number)[][]): string {
   return `<table><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
+/** One row per finding, failed first; the verdict cell coloured like the page's verdict. */
+function findingsTable(report: JsonReport): string {
+  const label = { fail: "FAIL", ok: "ok", none: "n/a" } as const;
+  const rows = findingsInOrder(report.findings).map((f) => {
+    const verdict = findingVerdict(f);
+    const cls = verdict === "none" ? "" : ` class="${verdict === "fail" ? "fail" : "pass"}"`;
+    return (
+      `<tr data-finding="${esc(f.id)}"><td${cls}>${label[verdict]}</td><td>${esc(f.rule)}</td>` +
+      `<td>${esc(f.id)}</td><td>${esc(formatFindingValue(f))}</td><td>${esc(f.summary)}</td></tr>`
+    );
+  });
+  const th = ["verdict", "rule", "finding", "value", "summary"]
+    .map((h) => `<th>${h}</th>`)
+    .join("");
+  return `<table class="findings"><thead><tr>${th}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
 const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto; max-width: 1540px; color: #111827; padding: 0 16px; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
@@ -39,6 +57,7 @@ th, td { border: 1px solid #e5e7eb; padding: 4px 10px; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 th { background: #f9fafb; }
 .note { color: #4b5563; font-size: 12px; }
+.findings td, .findings th { text-align: left; }
 `;
 
 /**
@@ -201,13 +220,18 @@ export function renderHtmlReport(report: JsonReport): string {
     report.thresholds.length === 0
       ? ""
       : `<span class="verdict ${allHeld ? "pass" : "fail"}">${allHeld ? "every threshold held" : "a threshold failed"}</span>`;
+  const findingsFailed = report.findings.filter((f) => findingVerdict(f) === "fail").length;
+  const findingsVerdict =
+    findingsFailed === 0
+      ? ""
+      : ` <span class="verdict fail">${findingsFailed} finding${findingsFailed === 1 ? "" : "s"} failed</span>`;
   const l = report.ledger;
   const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
   const sections = [
     `<h1>gw-chaos: ${esc(report.scenario)}</h1>`,
     `<div class="meta">${esc(report.description)}<br>mode ${esc(report.mode)} · seed ${report.seed}` +
       (report.mode === "live" ? ` · speed ${report.speed}x` : "") +
-      ` · ${n(report.durationMs / 1000)} s of scenario time${report.partial ? " · partial: the run was stopped" : ""} · ${verdict}</div>`,
+      ` · ${n(report.durationMs / 1000)} s of scenario time${report.partial ? " · partial: the run was stopped" : ""} · ${verdict}${findingsVerdict}</div>`,
     `<p class="note">Shaded: fault windows. Red ticks at the top: the router's reactions (cooling, open, slow).</p>`,
     `<div class="charts">${charts.join("")}</div>`,
     "<h2>Lanes</h2>",
@@ -297,6 +321,12 @@ export function renderHtmlReport(report: JsonReport): string {
           f.wastedAttempts === null ? "-" : n(f.wastedAttempts),
         ]),
       ),
+    );
+  }
+  if (report.findings.length > 0) {
+    sections.push(
+      "<h2>Findings: verdicts on the router or gateway, by playbook rule</h2>",
+      findingsTable(report),
     );
   }
   if (report.thresholds.length > 0) {

@@ -1,3 +1,4 @@
+import { findingsInOrder, findingVerdict, formatFindingValue } from "./findings-format.js";
 import type { JsonReport } from "./json-report.js";
 
 type Cell = string | number | null;
@@ -110,6 +111,24 @@ export function renderMarkdownReport(report: JsonReport): string {
           f.rerouteMs,
           f.recoveryMs,
           f.wastedAttempts,
+        ]),
+      ),
+      "",
+    );
+  }
+  if (report.findings.length > 0) {
+    const verdict = { fail: "**FAIL**", ok: "ok", none: "n/a" } as const;
+    out.push(
+      "### Findings (verdicts on the router or gateway, by playbook rule)",
+      "",
+      table(
+        ["result", "rule", "finding", "value", "summary"],
+        findingsInOrder(report.findings).map((f) => [
+          verdict[findingVerdict(f)],
+          f.rule,
+          `\`${f.id}\``,
+          formatFindingValue(f),
+          f.summary,
         ]),
       ),
       "",

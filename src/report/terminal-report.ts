@@ -2,6 +2,7 @@ import { Chalk, type ChalkInstance } from "chalk";
 import Table from "cli-table3";
 import { RULE_IDS } from "../router/types.js";
 import { formatDuration } from "../scenario/duration.js";
+import { findingsInOrder, findingVerdict, formatFindingValue } from "./findings-format.js";
 import type { BurnReport, JsonReport } from "./json-report.js";
 
 export interface TerminalOptions {
@@ -161,6 +162,14 @@ export function renderTerminalReport(report: JsonReport, options: TerminalOption
     "",
   );
 
+  if (report.findings.length > 0) {
+    out.push(
+      c.bold("Findings") + c.dim("  (verdicts on the router or gateway, by playbook rule)"),
+      findingsTable(report, options, c),
+      "",
+    );
+  }
+
   if (report.thresholds.length > 0) {
     out.push(c.bold("Thresholds"));
     for (const t of report.thresholds) {
@@ -230,6 +239,35 @@ function timeline(
       cells.push(throttled ? `${n(sends)} ${c.red(`(${n(throttled)})`)}` : n(sends));
     }
     t.push(cells);
+  }
+  return t.toString();
+}
+
+/** Summaries wrap at this width, so a row fits a 120-column terminal. */
+const SUMMARY_WIDTH = 72;
+
+/** One row per finding, failed first; the mark in words when there is no colour. */
+function findingsTable(report: JsonReport, options: TerminalOptions, c: ChalkInstance): string {
+  const t = new Table({
+    head: ["", "rule", "finding", "value", "summary"],
+    style: { head: options.color ? ["cyan"] : [], border: [] },
+    colWidths: [null, null, null, null, SUMMARY_WIDTH],
+    wordWrap: true,
+  });
+  for (const f of findingsInOrder(report.findings)) {
+    const verdict = findingVerdict(f);
+    const mark = options.color
+      ? verdict === "fail"
+        ? c.red("✘")
+        : verdict === "ok"
+          ? c.green("✔")
+          : c.dim("–")
+      : verdict === "fail"
+        ? "FAIL"
+        : verdict === "ok"
+          ? "ok"
+          : "n/a";
+    t.push([mark, f.rule, f.id, formatFindingValue(f), f.summary]);
   }
   return t.toString();
 }
