@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Comparison } from "../report/compare.js";
+import { type Comparison, compareReports } from "../report/compare.js";
+import { renderComparisonHtml } from "../report/compare-html.js";
 import type { JsonReport } from "../report/json-report.js";
 import { testIo } from "../test-support/test-io.js";
 import { main } from "./main.js";
@@ -93,7 +94,9 @@ describe("gw-chaos compare", () => {
       expect(html).toContain(`data-chart="${chart}"`);
     expect(html).toMatch(/stroke-dasharray/);
     expect(html).not.toMatch(/<script|src=/i);
-    expect(html).toContain("<td>interactive.ok.rate&gt;=0.95</td><td>pass</td><td>FAIL</td><td>broke</td>");
+    expect(html).toContain(
+      "<td>interactive.ok.rate&gt;=0.95</td><td>pass</td><td>FAIL</td><td>broke</td>",
+    );
     const three = await cli([
       "run",
       "lunch-rush",
@@ -108,6 +111,78 @@ describe("gw-chaos compare", () => {
     ]);
     expect(three.code).toBe(2);
     expect(three.err).toMatch(/--router: give one router, or two to compare \(got 3\)/);
+  });
+
+  it("findings of both runs side by side, matched by id, with the ones that broke in b", async () => {
+    // Verdicts set by hand on the two real reports: compare reads only the findings array.
+    const a = JSON.parse(readFileSync(playbook, "utf8")) as JsonReport;
+    const b = JSON.parse(readFileSync(naive, "utf8")) as JsonReport;
+    a.findings = [
+      { id: "sendsAfter429", rule: "P14", ok: true, value: 0, summary: "no send inside a window" },
+      { id: "retryAmplification", rule: "P18", ok: true, value: 1.02, summary: "1.02 per request" },
+      { id: "silentUpstream", rule: "P9", ok: true, value: null, summary: "nothing to judge" },
+    ];
+    // b in another order, with one finding a lacks.
+    b.findings = [
+      { id: "retryAmplification", rule: "P18", ok: true, value: 1.4, summary: "1.40 per request" },
+      { id: "sendsAfter429", rule: "P14", ok: false, value: 37, summary: "37 sends inside" },
+      { id: "retryJitter", rule: "P18", ok: false, value: 0.93, summary: "93% the same gap" },
+    ];
+    const fa = join(dir, "findings-a.json");
+    const fb = join(dir, "findings-b.json");
+    writeFileSync(fa, JSON.stringify(a));
+    writeFileSync(fb, JSON.stringify(b));
+
+    const json = await cli(["compare", fa, fb, "--json"]);
+    expect(json.code).toBe(0);
+    const c = JSON.parse(json.out) as Comparison;
+    expect(c.findings).toEqual([
+      {
+        id: "sendsAfter429",
+        rule: "P14",
+        a: { ok: true, value: 0 },
+        b: { ok: false, value: 37 },
+        flip: "broke",
+      },
+      {
+        id: "retryAmplification",
+        rule: "P18",
+        a: { ok: true, value: 1.02 },
+        b: { ok: true, value: 1.4 },
+        flip: null,
+      },
+      { id: "silentUpstream", rule: "P9", a: { ok: true, value: null }, b: null, flip: null },
+      { id: "retryJitter", rule: "P18", a: null, b: { ok: false, value: 0.93 }, flip: null },
+    ]);
+    const table = await cli(["compare", fa, fb]);
+    expect(table.out).toMatch(/Findings/);
+    expect(table.out).toMatch(/│ P14 sendsAfter429 +│ ok 0 +│ FAIL 37 +│ broke in b │/);
+    expect(table.out).toMatch(/│ P18 retryAmplification │ ok 1\.02× +│ ok 1\.40× +│ +│/);
+    expect(table.out).toMatch(/│ P9 silentUpstream +│ n\/a +│ - +│ +│/);
+    expect(table.out).toMatch(/│ P18 retryJitter +│ - +│ FAIL 93\.0% +│ +│/);
+    const md = await cli(["compare", fa, fb, "--markdown"]);
+    expect(md.out).toContain("| P14 sendsAfter429 | ok 0 | **FAIL 37** | broke |");
+    expect(md.out).toContain("| P9 silentUpstream | n/a | - |  |");
+    const html = renderComparisonHtml(compareReports(a, b), a, b);
+    expect(html).toContain("<tr><th>finding</th><th>a</th><th>b</th><th>flip</th><th></th></tr>");
+    expect(html).toContain(
+      "<tr><td>P14 sendsAfter429</td><td>ok 0</td><td>FAIL 37</td><td>broke</td><td></td></tr>",
+    );
+
+    // A report written before findings existed compares: its side of each finding is absent.
+    const { findings: _, ...old } = a;
+    const fo = join(dir, "no-findings.json");
+    writeFileSync(fo, JSON.stringify(old));
+    const mixed = JSON.parse((await cli(["compare", fo, fb, "--json"])).out) as Comparison;
+    expect(mixed.findings.map((f) => [f.id, f.a, f.flip])).toEqual([
+      ["retryAmplification", null, null],
+      ["sendsAfter429", null, null],
+      ["retryJitter", null, null],
+    ]);
+    // Neither has findings: no block.
+    const none = join(dir, "findings-none.json");
+    writeFileSync(none, JSON.stringify({ ...a, findings: [] }));
+    expect((await cli(["compare", none, none])).out).not.toContain("Findings");
   });
 
   it("says in one line why a file is not a report it can compare, and exits 2", async () => {

@@ -1,5 +1,5 @@
 import type { Comparison } from "./compare.js";
-import { comparisonCells, describeSide } from "./compare-render.js";
+import { comparisonCells, describeSide, findingCells } from "./compare-render.js";
 import { escapeHtml } from "./html-escape.js";
 import type { JsonReport } from "./json-report.js";
 import { bucketize, type ChartSeries, lineChart, PALETTE } from "./svg-chart.js";
@@ -89,6 +89,12 @@ export function renderComparisonHtml(c: Comparison, a: JsonReport, b: JsonReport
           ...c.thresholds.map((t) =>
             cellRow("td", [t.expr, mark(t.a), mark(t.b), t.flip ?? "", ""]),
           ),
+        ]
+      : []),
+    ...(c.findings.length > 0
+      ? [
+          cellRow("th", ["finding", "a", "b", "flip", ""]),
+          ...findingCells(c).map(([name, a, b, flip]) => cellRow("td", [name!, a!, b!, flip!, ""])),
         ]
       : []),
   ].join("");

@@ -1,6 +1,7 @@
 import { Chalk } from "chalk";
 import Table from "cli-table3";
-import type { Comparison, Delta } from "./compare.js";
+import type { Comparison, Delta, FindingPair } from "./compare.js";
+import { findingVerdict, formatFindingValue } from "./findings-format.js";
 
 /** How each figure reads: its label, its unit, and whether lower is better. */
 const FIGURES: Record<
@@ -78,6 +79,24 @@ export function comparisonCells(c: Comparison): string[][] {
   });
 }
 
+/** One side of a finding: "FAIL 37", "ok 1.05×", "n/a" (nothing to judge), "-" (absent). */
+function findingSide(pair: FindingPair, side: FindingPair["a"]): string {
+  if (side === null) return "-";
+  const verdict = findingVerdict(side);
+  if (verdict === "none") return "n/a";
+  return `${verdict === "fail" ? "FAIL" : "ok"} ${formatFindingValue({ id: pair.id, value: side.value })}`;
+}
+
+/** The findings of both runs as plain cells: rule and id, a, b, flip. */
+export function findingCells(c: Comparison): string[][] {
+  return c.findings.map((f) => [
+    `${f.rule} ${f.id}`,
+    findingSide(f, f.a),
+    findingSide(f, f.b),
+    f.flip ?? "",
+  ]);
+}
+
 export function describeSide(side: Comparison["a"]): string {
   const rules =
     side.rulesOff.length === 0
@@ -135,6 +154,23 @@ export function renderComparisonTerminal(c: Comparison, color: boolean): string 
       out.push(`  ${t.expr}  a ${mark(t.a)} · b ${mark(t.b)}${flip}`);
     }
   }
+  if (c.findings.length > 0) {
+    const findings = new Table({
+      head: ["finding", "a", "b", ""],
+      style: { head: color ? ["cyan"] : [], border: [] },
+    });
+    for (const [name, a, b, flip] of findingCells(c)) {
+      const paint = (text: string) =>
+        text.startsWith("FAIL") ? ch.red(text) : text.startsWith("ok") ? ch.green(text) : text;
+      findings.push([
+        name!,
+        paint(a!),
+        paint(b!),
+        flip === "broke" ? ch.red("broke in b") : flip === "fixed" ? ch.green("fixed in b") : "",
+      ]);
+    }
+    out.push("", ch.bold("Findings") + ch.dim("  (by playbook rule)"), findings.toString());
+  }
   return `${out.filter((line) => line !== "").join("\n")}\n`;
 }
 
@@ -158,6 +194,12 @@ export function renderComparisonMarkdown(c: Comparison): string {
       const mark = (ok: boolean | null) => (ok === null ? "-" : ok ? "pass" : "**FAIL**");
       lines.push(`| \`${t.expr}\` | ${mark(t.a)} | ${mark(t.b)} | ${t.flip ?? ""} |`);
     }
+  }
+  if (c.findings.length > 0) {
+    lines.push("", "| finding | a | b | flip |", "| --- | --- | --- | --- |");
+    const bold = (v: string) => (v.startsWith("FAIL") ? `**${v}**` : v);
+    for (const [name, a, b, flip] of findingCells(c))
+      lines.push(`| ${cell(name!)} | ${bold(cell(a!))} | ${bold(cell(b!))} | ${flip} |`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -16,6 +16,16 @@ export interface ThresholdFlip {
   flip: "broke" | "fixed" | null;
 }
 
+/** One finding of both runs, matched by id (null on the side whose report has none). */
+export interface FindingPair {
+  id: string;
+  rule: string;
+  a: { ok: boolean; value: number | null } | null;
+  b: { ok: boolean; value: number | null } | null;
+  /** "broke": held in a, fails in b; "fixed": the other way; null: no change. */
+  flip: "broke" | "fixed" | null;
+}
+
 /** Two reports side by side: what users and CI read when comparing two configs. */
 export interface Comparison {
   a: { scenario: string; mode: string; seed: number; rulesOff: string[] };
@@ -27,6 +37,8 @@ export interface Comparison {
   totals: Record<string, Delta>;
   ledger: Record<string, Delta>;
   thresholds: ThresholdFlip[];
+  /** The verdicts of both runs by playbook rule: e.g. a gateway against the embedded router. */
+  findings: FindingPair[];
 }
 
 const delta = (a: number | null | undefined, b: number | null | undefined): Delta => {
@@ -91,6 +103,29 @@ export function compareReports(a: JsonReport, b: JsonReport): Comparison {
     const flip = x === true && y === false ? "broke" : x === false && y === true ? "fixed" : null;
     return { expr, a: x, b: y, flip };
   });
+  // Reports written before findings existed have none: their side reads as absent.
+  const aFindings = a.findings ?? [];
+  const bFindings = b.findings ?? [];
+  const findings = union(
+    aFindings.map((f) => f.id),
+    bFindings.map((f) => f.id),
+  ).map((id): FindingPair => {
+    const x = aFindings.find((f) => f.id === id);
+    const y = bFindings.find((f) => f.id === id);
+    const flip =
+      x?.ok === true && y?.ok === false
+        ? "broke"
+        : x?.ok === false && y?.ok === true
+          ? "fixed"
+          : null;
+    return {
+      id,
+      rule: (x ?? y)!.rule,
+      a: x ? { ok: x.ok, value: x.value } : null,
+      b: y ? { ok: y.ok, value: y.value } : null,
+      flip,
+    };
+  });
   const side = (r: JsonReport) => ({
     scenario: r.scenario,
     mode: r.mode,
@@ -106,6 +141,7 @@ export function compareReports(a: JsonReport, b: JsonReport): Comparison {
     totals,
     ledger,
     thresholds,
+    findings,
   };
 }
 
