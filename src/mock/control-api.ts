@@ -3,6 +3,7 @@ import type { Scheduler } from "../clock/clock.js";
 import { formatIssues } from "../scenario/problems.js";
 import { liveFaultSchema, resolveFault } from "../vendor/faults/fault-kinds.js";
 import type { VendorModel } from "../vendor/vendor-model.js";
+import { type AttemptLog, attemptsOf } from "./attempt-log.js";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   if (res.destroyed || res.headersSent) return;
@@ -15,6 +16,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
  * GET /_gw/state, and faults added, listed and cleared while it runs.
  *   POST /_gw/faults {"kind":"throttle","probability":1,"for":"30s"} -> 201 {"id"}
  *   GET /_gw/faults, DELETE /_gw/faults/<id>, DELETE /_gw/faults
+ *   GET /_gw/attempts[?since=<index>&limit=<n>] -> {"attempts":[...],"dropped","next","total"}
+ *   DELETE /_gw/attempts
  */
 export class ControlApi {
   private nextId = 1;
@@ -26,6 +29,7 @@ export class ControlApi {
     private readonly model: VendorModel,
     private readonly scheduler: Scheduler,
     private readonly scenarioDurationMs: number,
+    private readonly attempts: AttemptLog,
   ) {}
 
   countStatus(model: string, status: number): void {
@@ -66,6 +70,13 @@ export class ControlApi {
         : sendJson(res, 404, { error: { message: `no fault with id "${id}"` } });
     }
     if (method === "POST" && path === "/_gw/faults") return this.addFault(req, res);
+    if (path === "/_gw/attempts") {
+      if (method === "GET") return this.listAttempts(req, res, this.attempts);
+      if (method === "DELETE") {
+        this.attempts.clear();
+        return sendJson(res, 200, { cleared: true });
+      }
+    }
     req.resume();
     sendJson(res, 404, { error: { message: `no control endpoint ${method} ${path}` } });
   }
@@ -83,6 +94,39 @@ export class ControlApi {
       ),
       clientRetries: this.clientRetries,
       faults: this.faults(),
+    });
+  }
+
+  /**
+   * A page of the attempt log from index `since` (0 by default), at most `limit`
+   * records (ATTEMPTS_PAGE by default, so one answer stays a few tens of MB).
+   * `next` is the `since` of the next page; the log holds `total` records, so
+   * a reader is done when `next` reaches it. JSON has no undefined: a request id
+   * that did not come through is null.
+   */
+  private listAttempts(req: IncomingMessage, res: ServerResponse, log: AttemptLog): void {
+    req.resume();
+    const url = req.url ?? "";
+    const query = new URLSearchParams(url.includes("?") ? url.slice(url.indexOf("?") + 1) : "");
+    const since = wholeNumber(query.get("since"), 0);
+    const limit = wholeNumber(query.get("limit"), ATTEMPTS_PAGE);
+    if (since === undefined || limit === undefined) {
+      sendJson(res, 400, {
+        error: { message: "since and limit are whole numbers, e.g. ?since=1000&limit=500" },
+      });
+      return;
+    }
+    const page = log.columns(since, Math.min(limit, ATTEMPTS_PAGE));
+    const attempts = attemptsOf(page).map((a) => ({
+      ...a,
+      requestId: a.requestId ?? null,
+      clientTry: a.clientTry ?? null,
+    }));
+    sendJson(res, 200, {
+      attempts,
+      dropped: page.dropped,
+      next: page.since + page.count,
+      total: page.total,
     });
   }
 
@@ -134,4 +178,13 @@ export class ControlApi {
       sendJson(res, 201, { id });
     });
   }
+}
+
+/** The most records one GET /_gw/attempts answers with (about 200 bytes of JSON each). */
+export const ATTEMPTS_PAGE = 100_000;
+
+/** A query parameter that must be a whole number; the fallback when absent, undefined when bad. */
+function wholeNumber(value: string | null, fallback: number): number | undefined {
+  if (value === null || value === "") return fallback;
+  return /^\d{1,15}$/.test(value) ? Number(value) : undefined;
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Scheduler } from "../clock/clock.js";
+import { REQUEST_ID_HEADER, type VendorOutcome } from "../findings/vendor-attempt.js";
 import { generationMs } from "../vendor/latency-model.js";
 import { tooLargeMessage, type VendorModel } from "../vendor/vendor-model.js";
 import { formatFor } from "../vendor/wire/formats.js";
@@ -11,6 +12,7 @@ import {
   type StreamWriter,
   type WireResponse,
 } from "../vendor/wire/wire-format.js";
+import { AttemptLog, AttemptRecord, askedWaitMs, DEFAULT_ATTEMPT_CAP } from "./attempt-log.js";
 import { ControlApi } from "./control-api.js";
 import { type PacedStream, StreamPacer } from "./stream-pacer.js";
 
@@ -40,6 +42,8 @@ export interface MockServerOptions {
   port?: number;
   /** For faults posted with times as a share of the scenario ("30%"). */
   scenarioDurationMs?: number;
+  /** Attempts the server's log keeps (DEFAULT_ATTEMPT_CAP); later ones are counted as dropped. */
+  attemptCap?: number;
 }
 
 export interface MockServer {
@@ -48,6 +52,8 @@ export interface MockServer {
   /** What an official SDK takes as its base URL, e.g. http://127.0.0.1:PORT/v1. */
   baseUrl: string;
   origin: string;
+  /** Every chat attempt that reached this vendor, as it ended (GET /_gw/attempts). */
+  attempts: AttemptLog;
   close(): Promise<void>;
 }
 
@@ -58,6 +64,23 @@ export interface MockServer {
 function dropConnection(res: ServerResponse): void {
   if (res.socket) res.socket.end();
   else res.destroy();
+}
+
+/** What a refusal of the vendor model comes to in the attempt log. */
+const REFUSAL_OUTCOMES: Record<string, VendorOutcome> = {
+  throttle: "throttled",
+  quota: "quota",
+  overload: "overloaded",
+  "server-error": "server-error",
+  "unknown-model": "bad-request",
+};
+
+/**
+ * Outcomes that end with the server's answer written in full; one whose answer
+ * did not all leave before the connection closed was abandoned by the caller.
+ */
+function answeredInFull(outcome: VendorOutcome): boolean {
+  return outcome !== "reset" && outcome !== "refused" && outcome !== "stalled";
 }
 
 interface StreamState extends PacedStream {
@@ -76,7 +99,8 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   const pacer = new StreamPacer(scheduler, (stream, index) =>
     (stream as StreamState).writer.token(index),
   );
-  const control = new ControlApi(model, scheduler, options.scenarioDurationMs ?? 0);
+  const attempts = new AttemptLog(model.spec.name, options.attemptCap ?? DEFAULT_ATTEMPT_CAP);
+  const control = new ControlApi(model, scheduler, options.scenarioDurationMs ?? 0, attempts);
   const pending = new Set<() => void>();
   let nextId = 1;
 
@@ -85,28 +109,47 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     res.writeHead(response.status, response.headers);
     res.end(response.body);
   };
+  /** Answers a request refused before its exchange has a close listener, and logs it. */
+  const reject = (res: ServerResponse, response: WireResponse, attempt: AttemptRecord) => {
+    send(res, response);
+    attempt.outcome = res.headersSent ? "bad-request" : "abandoned";
+    attempts.end(attempt, res.headersSent ? response.status : 0, scheduler.now());
+  };
 
-  const serveChat = (req: IncomingMessage, res: ServerResponse, raw: string, match: RouteMatch) => {
+  const serveChat = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: string,
+    match: RouteMatch,
+    attempt: AttemptRecord,
+  ) => {
     const url = req.url ?? "";
     const query = url.includes("?")
       ? new URLSearchParams(url.slice(url.indexOf("?") + 1))
       : undefined;
     const authError = format.checkAuth(req.headers, query);
-    if (authError) return send(res, authError);
+    if (authError) return reject(res, authError, attempt);
     let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch {
-      return send(res, format.invalidRequest("We could not parse the JSON body of your request."));
+      const invalid = format.invalidRequest("We could not parse the JSON body of your request.");
+      return reject(res, invalid, attempt);
     }
     const chat = format.parseRequest(body, match);
-    if (isWireResponse(chat)) return send(res, chat);
+    if (isWireResponse(chat)) return reject(res, chat, attempt);
+    attempt.model = chat.model;
+    attempt.stream = chat.stream;
     // One listener for everything that happens when the exchange ends, however it ends.
     let served = false;
     res.on("close", () => {
-      control.countStatus(chat.model, res.headersSent ? res.statusCode : 0);
+      const status = res.headersSent ? res.statusCode : 0;
+      control.countStatus(chat.model, status);
+      const now = scheduler.now();
       // A served answer holds a slot at the vendor until its connection closes.
-      if (served) model.finish(chat.model, 0, scheduler.now());
+      if (served) model.finish(chat.model, 0, now);
+      if (!res.writableFinished && answeredInFull(attempt.outcome)) attempt.outcome = "abandoned";
+      attempts.end(attempt, status, now);
     });
     control.countClientRetry(req.headers["x-stainless-retry-count"]);
     const hint = Number(req.headers[COMPLETION_HINT_HEADER]);
@@ -121,12 +164,20 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       now,
     );
     if (admission.kind === "outage") {
+      attempt.outcome = "refused";
       req.socket.destroy(); // unreachable: the connection fails without a byte
       return;
     }
-    if (admission.kind === "too-large")
+    if (admission.kind === "too-large") {
+      attempt.outcome = "bad-request";
       return send(res, format.invalidRequest(tooLargeMessage(admission)));
-    if (admission.kind !== "serve") return send(res, format.refusal(admission, Date.now()));
+    }
+    if (admission.kind !== "serve") {
+      const refusal = format.refusal(admission, Date.now());
+      attempt.outcome = REFUSAL_OUTCOMES[admission.kind] ?? "server-error";
+      attempt.retryAfterMs = askedWaitMs(refusal);
+      return send(res, refusal);
+    }
     served = true;
     // Output tokens are charged as they are generated (where the vendor counts them so).
     let charged = 0;
@@ -134,7 +185,10 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       if (upTo > charged) model.generated(chat.model, upTo - charged, scheduler.now());
       charged = Math.max(charged, upTo);
     };
-    if (admission.stall) return; // accepted, never answered: only the caller's timeout ends it
+    if (admission.stall) {
+      attempt.outcome = "stalled"; // accepted, never answered: only the caller's timeout ends it
+      return;
+    }
 
     const { cut } = admission;
     const tokens = cut
@@ -166,15 +220,21 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       later(firstTokenAt + generationMs(tokens, admission.tokensPerSecond), () => {
         // The vendor generated the tokens before the cut, as in sim mode.
         generate(tokens);
-        if (cut?.how === "reset") dropConnection(res);
-        else if (cut) {
+        if (cut?.how === "reset") {
+          attempt.outcome = "reset";
+          dropConnection(res);
+        } else if (cut) {
+          attempt.outcome = "server-error";
           const refusal = {
             kind: "server-error" as const,
             model: chat.model,
             budget: admission.budget,
           };
           send(res, format.refusal(refusal, Date.now()));
-        } else send(res, format.completion(completion, admission.budget, Date.now()));
+        } else {
+          attempt.outcome = "ok";
+          send(res, format.completion(completion, admission.budget, Date.now()));
+        }
       });
       return;
     }
@@ -199,10 +259,16 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
           generate(stream.sent);
           if (res.destroyed) return;
           if (cut?.how === "reset") {
+            attempt.outcome = "reset";
             if (text) res.write(text, encoding);
             dropConnection(res);
-          } else if (cut) res.end(text + writer.error("overload"), encoding);
-          else res.end(text + writer.end(), encoding);
+          } else if (cut) {
+            attempt.outcome = "stream-cut";
+            res.end(text + writer.error("overload"), encoding);
+          } else {
+            attempt.outcome = "ok";
+            res.end(text + writer.end(), encoding);
+          }
         },
       };
       res.on("close", () => pacer.remove(stream));
@@ -213,16 +279,34 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   const server: Server = createServer(SERVER_OPTIONS, (req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path.startsWith("/_gw/")) return control.handle(req, res, path);
+    const now = scheduler.now();
+    const match = format.match(req.method ?? "GET", path);
     // A vendor-wide outage: the connection fails before anything is read or answered.
-    if (model.isDown(scheduler.now())) {
+    if (model.isDown(now)) {
+      if (match) {
+        // Logged from the request line and headers alone: the body is never read.
+        const attempt = new AttemptRecord(
+          req.headers[REQUEST_ID_HEADER],
+          match.modelInPath ?? "",
+          match.streamByPath ?? false,
+          now,
+        );
+        attempt.outcome = "refused";
+        attempts.end(attempt, 0, now);
+      }
       req.socket.destroy();
       return;
     }
-    const match = format.match(req.method ?? "GET", path);
     if (!match) {
       req.resume();
       return send(res, format.notFound(`Invalid URL (${req.method} ${path})`));
     }
+    const attempt = new AttemptRecord(
+      req.headers[REQUEST_ID_HEADER],
+      match.modelInPath ?? "",
+      match.streamByPath ?? false,
+      now,
+    );
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
@@ -231,15 +315,19 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
         refused = true;
-        send(res, format.tooLarge());
+        reject(res, format.tooLarge(), attempt);
         return;
       }
       chunks.push(chunk);
     });
     req.on("end", () => {
-      if (!refused) serveChat(req, res, Buffer.concat(chunks).toString("utf8"), match);
+      if (!refused) serveChat(req, res, Buffer.concat(chunks).toString("utf8"), match, attempt);
     });
-    req.on("error", () => res.destroy());
+    req.on("error", () => {
+      // The caller hung up before its request was whole (logged once, as abandoned).
+      res.destroy();
+      attempts.end(attempt, 0, scheduler.now());
+    });
   });
   // Malformed HTTP (bad chunking, two Content-Lengths) still gets the vendor's 400 shape.
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
@@ -274,6 +362,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     format: format.name,
     origin,
     baseUrl: `${origin}${format.basePath}`,
+    attempts,
     close: () =>
       new Promise<void>((resolve) => {
         for (const cancel of pending) cancel();
