@@ -1,3 +1,4 @@
+import type { AttemptColumns } from "../mock/attempt-log.js";
 import type { FleetSpec } from "./in-process-fleet.js";
 import type { FleetServer } from "./mock-fleet.js";
 
@@ -15,7 +16,15 @@ export type FleetWorkerMessage =
   | { type: "ready"; servers: FleetServer[] }
   | { type: "failed"; message: string; code: string; hint?: string }
   | { type: "clock-set" }
+  /** The answer to an `attempts` command with the same id: each server's log, as columns. */
+  | { type: "attempts"; id: number; logs: AttemptColumns[] }
   | { type: "closed" };
 
-/** clock: scenario time zero moved (the run restarted its clock once the fleet served). */
-export type FleetWorkerCommand = { type: "clock"; startMonotonicMs: number } | { type: "close" };
+/**
+ * clock: scenario time zero moved (the run restarted its clock once the fleet served).
+ * attempts: send a copy of every server's attempt log, answered under the same id.
+ */
+export type FleetWorkerCommand =
+  | { type: "clock"; startMonotonicMs: number }
+  | { type: "attempts"; id: number }
+  | { type: "close" };

@@ -1,10 +1,11 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { RealScheduler } from "../clock/real-scheduler.js";
+import { type AttemptColumns, columnBuffers } from "../mock/attempt-log.js";
 import type { MockServer } from "../mock/mock-server.js";
-import {
-  type FleetWorkerCommand,
-  type FleetWorkerData,
-  type FleetWorkerMessage,
+import type {
+  FleetWorkerCommand,
+  FleetWorkerData,
+  FleetWorkerMessage,
 } from "./fleet-worker-protocol.js";
 import { startServers } from "./in-process-fleet.js";
 import { RunError } from "./run-error.js";
@@ -57,6 +58,15 @@ port.on("message", async (command: FleetWorkerCommand) => {
   if (command.type === "clock") {
     scheduler.startFromMonotonic(command.startMonotonicMs);
     post({ type: "clock-set" });
+    return;
+  }
+  if (command.type === "attempts") {
+    const logs: AttemptColumns[] = servers.map((s) => s.attempts.columns());
+    // The columns are fresh copies: moved to the run's thread, not cloned again.
+    port.postMessage(
+      { type: "attempts", id: command.id, logs } satisfies FleetWorkerMessage,
+      logs.flatMap(columnBuffers),
+    );
     return;
   }
   clearTimeout(crash);

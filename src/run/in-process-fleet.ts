@@ -1,5 +1,6 @@
 import type { Scheduler } from "../clock/clock.js";
 import { RealScheduler } from "../clock/real-scheduler.js";
+import { mergeAttempts } from "../mock/attempt-log.js";
 import { type MockServer, startMockServer } from "../mock/mock-server.js";
 import { createRng, deriveSeed } from "../random/rng.js";
 import { VendorModel } from "../vendor/vendor-model.js";
@@ -80,6 +81,7 @@ export async function startFleetInProcess(options: FleetOptions): Promise<MockFl
     throw error;
   }
   scheduler.restart();
+  let closed = false;
   return {
     servers: servers.map(({ vendor, format, baseUrl, origin }) => ({
       vendor,
@@ -88,9 +90,24 @@ export async function startFleetInProcess(options: FleetOptions): Promise<MockFl
       origin,
     })),
     failed: new Promise<never>(() => {}),
+    // Refused after close() as the worker fleet's is, so a run behaves the same on either.
+    attempts: async () => {
+      if (closed) throw attemptsAfterClose();
+      return mergeAttempts(servers.map((s) => s.attempts.columns()));
+    },
     close: async () => {
+      closed = true;
       await Promise.all(servers.map((s) => s.close()));
       if (ownScheduler) scheduler.dispose();
     },
   };
+}
+
+/** attempts() once the fleet closed (or, on a worker, began closing or stopped). */
+export function attemptsAfterClose(): RunError {
+  return new RunError(
+    "the mock vendors' attempt logs were asked for after the fleet closed or stopped",
+    "MOCK_ATTEMPTS",
+    "call attempts() before close()",
+  );
 }

@@ -1,4 +1,5 @@
 import type { RealScheduler } from "../clock/real-scheduler.js";
+import type { VendorAttempt } from "../findings/vendor-attempt.js";
 import type { FaultSpec, VendorSpec } from "../vendor/types.js";
 import { startFleetInProcess } from "./in-process-fleet.js";
 import type { RunError } from "./run-error.js";
@@ -44,8 +45,22 @@ export interface MockFleet {
    * or stopped); never settles otherwise, so a run can race it against its end.
    */
   failed: Promise<RunError>;
+  /**
+   * A copy of every vendor's attempt log (issue 9): each attempt that reached a
+   * mock, as it ended, server by server (each in the order its attempts ended),
+   * and how many the logs dropped past their caps. Works while the fleet serves;
+   * ask before close() (called then, it answers before the servers shut). Rejects
+   * with a RunError once the fleet is closed or its worker is gone.
+   */
+  attempts(): Promise<FleetAttempts>;
   /** Stops every server, socket and thread of the fleet. */
   close(): Promise<void>;
+}
+
+export interface FleetAttempts {
+  attempts: VendorAttempt[];
+  /** Attempts not kept because a server's log was full. */
+  dropped: number;
 }
 
 /**

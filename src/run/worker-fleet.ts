@@ -4,7 +4,9 @@ import type {
   FleetWorkerMessage,
 } from "./fleet-worker-protocol.js";
 import { monotonicNowMs } from "../clock/real-scheduler.js";
-import type { FleetOptions, FleetServer, MockFleet } from "./mock-fleet.js";
+import { mergeAttempts } from "../mock/attempt-log.js";
+import { attemptsAfterClose } from "./in-process-fleet.js";
+import type { FleetAttempts, FleetOptions, FleetServer, MockFleet } from "./mock-fleet.js";
 import { moduleExtension, startModuleWorker } from "./module-worker.js";
 import { RunError } from "./run-error.js";
 
@@ -52,6 +54,38 @@ export function startFleetInWorker(options: FleetOptions): Promise<MockFleet> {
     worker.on("message", (m: FleetWorkerMessage) => m.type === "closed" && resolve()),
   );
 
+  // attempts(): one command per call, answered under its id over the same port.
+  let nextAsk = 1;
+  const asked = new Map<
+    number,
+    { resolve: (a: FleetAttempts) => void; reject: (e: RunError) => void }
+  >();
+  worker.on("message", (m: FleetWorkerMessage) => {
+    if (m.type !== "attempts") return;
+    asked.get(m.id)?.resolve(mergeAttempts(m.logs));
+    asked.delete(m.id);
+  });
+  worker.once("exit", () => {
+    for (const { reject } of asked.values()) {
+      reject(
+        new RunError(
+          "the mock vendors' worker stopped before it sent its attempt logs",
+          "MOCK_ATTEMPTS",
+        ),
+      );
+    }
+    asked.clear();
+  });
+  const attempts = () => {
+    // Asked once close() began, the worker might be gone before it answers.
+    if (state !== "serving") return Promise.reject(attemptsAfterClose());
+    return new Promise<FleetAttempts>((resolve, reject) => {
+      const id = nextAsk++;
+      asked.set(id, { resolve, reject });
+      worker.postMessage({ type: "attempts", id } satisfies FleetWorkerCommand);
+    });
+  };
+
   // A second close() waits for the first, rather than cutting its grace short.
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -92,7 +126,7 @@ export function startFleetInWorker(options: FleetOptions): Promise<MockFleet> {
     };
     const serve = (servers: FleetServer[]) => {
       state = "serving";
-      resolve({ servers, failed, close });
+      resolve({ servers, failed, attempts, close });
     };
     let ready: FleetServer[] | undefined;
     worker.on("message", (m: FleetWorkerMessage) => {
