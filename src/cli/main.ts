@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { PACKAGE_ROOT } from "../scenario/registry.js";
+import type { GatewayConfigFlags } from "./commands/gateway-config.js";
 import type { MockFlags } from "./commands/mock.js";
 import { reportError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
@@ -135,6 +136,37 @@ export async function main(io: Io): Promise<number> {
     .action(async (scenario: string | undefined, flags: MockFlags) => {
       const { mockCommand } = await import("./commands/mock.js");
       exitCode = await mockCommand(io, scenario, flags);
+    });
+
+  program
+    .command("gateway-config")
+    .description(
+      "write a gateway's config file whose upstreams are a drill's mock vendors (nothing is started)",
+    )
+    .argument(
+      "<kind>",
+      "litellm (YAML for `litellm --config`) or portkey (JSON: one config per class)",
+    )
+    .argument("<scenario>", "built-in scenario name or a path")
+    .option(
+      "--port-base <n>",
+      "ports of the mocks: vendor i of the drill at n + i; start them with " +
+        "`gw-chaos mock <scenario> --port-base n`, the same n",
+      portNumber,
+      4100,
+    )
+    .option("--set <path=value>", "override one field of the scenario (repeatable)", collect, [])
+    .addOption(
+      new Option(
+        "--strategy <mode>",
+        "how a class uses its routes (default: fallback for portkey, in the drill's order; " +
+          "loadbalance for litellm, one model group per class)",
+      ).choices(["fallback", "loadbalance"]),
+    )
+    .option("--out <file>", "write the config here instead of printing it")
+    .action(async (kind: string, scenario: string, flags: GatewayConfigFlags) => {
+      const { gatewayConfigCommand } = await import("./commands/gateway-config.js");
+      exitCode = gatewayConfigCommand(io, kind, scenario, flags);
     });
 
   program
