@@ -2,6 +2,10 @@ import { type Cancel, postTask, type Scheduler, type Task } from "../clock/clock
 import { type FifoTimer, FifoTimers } from "../clock/fifo-timers.js";
 import type { Recorder } from "../metrics/recorder.js";
 import type { ErrorCategory } from "../router/error-category.js";
+import type { ClientTryEnd, FindingsSink } from "../findings/findings-sink.js";
+import type { VendorOutcome } from "../findings/vendor-attempt.js";
+import { PassThroughRouter } from "../router/pass-through-router.js";
+import { parseRetryAfter } from "../router/rate-limit-headers.js";
 import { type Decision, Router, type RouterRequest, type RouterSummary } from "../router/router.js";
 import { type LaneConfig, type RouteId, type RouterConfig, splitRouteId } from "../router/types.js";
 import type { PlanSource } from "../traffic/traffic-plan.js";
@@ -35,6 +39,7 @@ class InFlightAttempt implements FifoTimer {
     /** Cleared once settled. */
     public request: EngineRequest | undefined,
     readonly route: RouteId,
+    readonly sentMs: number,
     readonly atMs: number,
   ) {}
 
@@ -88,7 +93,29 @@ export interface EngineOptions {
   /** Called with the send lag (now minus intended start) of each new request. */
   onArrival?: (lagMs: number) => void;
   onSecond?: (snapshot: SecondSnapshot) => void;
+  /**
+   * An external gateway routes (`--gateway`): the harness is only its client and
+   * sends each request once, to `gateway/<class>`; no router of ours is in the way.
+   */
+  gateway?: boolean;
+  /** Hears every attempt and client try, for the findings. */
+  findings?: FindingsSink;
 }
+
+/** What the engine needs of a router: the playbook's, or none in front of a gateway. */
+type EngineRouter = Pick<
+  Router<EngineRequest>,
+  | "submit"
+  | "dispatch"
+  | "complete"
+  | "takeAbandoned"
+  | "wakeAt"
+  | "drainWaiting"
+  | "queueDepth"
+  | "waiting"
+  | "inFlight"
+  | "summary"
+>;
 
 export interface EngineResult {
   endedMs: number;
@@ -103,7 +130,7 @@ export interface EngineResult {
  * request in the ledger. The same code runs on the real and the virtual clock.
  */
 export class Engine {
-  private readonly router: Router<EngineRequest>;
+  private readonly router: EngineRouter;
   private readonly lanes = new Map<string, { config: LaneConfig; timeouts: FifoTimers }>();
   /** Requests a client will send again after its fixed delay, and how to call that off. */
   private readonly clientRetries = new Map<number, { request: EngineRequest; cancel: Cancel }>();
@@ -128,8 +155,12 @@ export class Engine {
   readonly done: Promise<EngineResult>;
 
   constructor(private readonly o: EngineOptions) {
-    this.router = new Router<EngineRequest>(o.router, o.random);
-    this.router.onEvent = (event) => o.recorder.routerEvent(event);
+    if (o.gateway) this.router = new PassThroughRouter<EngineRequest>();
+    else {
+      const router = new Router<EngineRequest>(o.router, o.random);
+      router.onEvent = (event) => o.recorder.routerEvent(event);
+      this.router = router;
+    }
     this.topLane = [...o.router.lanes].sort((a, b) => a.priority - b.priority)[0]?.name ?? "";
     // A lane's calls time out after the same span, so their timeouts fall due in the
     // order they were set: one list per lane instead of a heap entry per call.
@@ -291,12 +322,24 @@ export class Engine {
     const { config: lane, timeouts } = this.lanes.get(p.lane)!;
     // The deadline counts from when the router took the request (a client's retry
     // is a new request to it), as the router's own deadline does.
-    const timeoutMs = Math.min(lane.timeoutMs, request.arrivedMs + lane.deadlineMs - now);
+    // A gateway's client waits as long as its user would: the gateway times its own attempts.
+    const untilDeadlineMs = request.arrivedMs + lane.deadlineMs - now;
+    const timeoutMs = this.o.gateway ? untilDeadlineMs : Math.min(lane.timeoutMs, untilDeadlineMs);
     const { vendor, model } = this.routeParts(route);
-    const inFlight = new InFlightAttempt(this, request, route, now + Math.max(1, timeoutMs));
+    const inFlight = new InFlightAttempt(this, request, route, now, now + Math.max(1, timeoutMs));
+    // With a gateway in front, only the vendors see its attempts (the mocks log them).
+    if (!this.o.gateway)
+      this.o.findings?.attemptStarted({
+        requestId: p.id,
+        clientTry: request.clientRetry,
+        vendor,
+        model,
+        atMs: now,
+      });
     inFlight.cancelSend = upstream.send(
       {
         requestId: p.id,
+        clientTry: request.clientRetry,
         vendor,
         model,
         promptTokens: p.promptTokens,
@@ -322,16 +365,53 @@ export class Engine {
     // it small there, holding nothing of the request or the call.
     attempt.cancelSend = noop;
     attempt.request = undefined;
-    this.attemptDone(request, attempt.route, result);
+    this.attemptDone(request, attempt.route, attempt.sentMs, result);
   }
 
-  private attemptDone(request: EngineRequest, route: RouteId, result: AttemptResult): void {
+  private attemptDone(
+    request: EngineRequest,
+    route: RouteId,
+    sentMs: number,
+    result: AttemptResult,
+  ): void {
     const now = this.o.scheduler.now();
     // An attempt's result is already the outcome the router reads.
     const verdict = this.router.complete(request.id, result, now);
     this.abandonCut();
     const category: ErrorCategory | undefined =
       verdict.type === "done" ? undefined : verdict.category;
+    const { findings } = this.o;
+    if (findings) {
+      const p = request.planned;
+      if (!this.o.gateway) {
+        const { vendor, model } = this.routeParts(route);
+        findings.attemptEnded({
+          requestId: p.id,
+          clientTry: request.clientRetry,
+          vendor,
+          model,
+          receivedMs: sentMs,
+          endedMs: now,
+          status: result.status,
+          outcome: vendorOutcome(category, result),
+          ...retryAfterOf(result),
+          stream: p.stream,
+        });
+      }
+      // The client's try ends with the router's last word on it (a retry is not one).
+      if (verdict.type !== "retry")
+        findings.clientTryEnded({
+          requestId: p.id,
+          clientTry: request.clientRetry,
+          lane: p.lane,
+          tenant: p.tenant,
+          sentMs: request.arrivedMs,
+          endedMs: now,
+          status: result.status,
+          end: clientTryEnd(category, result),
+          stream: p.stream,
+        });
+    }
     if (category === "throttled") this.throttled++;
     const { recorder } = this.o;
     recorder.attemptDone(route, request.planned, result.status, category, result.usage, now);
@@ -347,6 +427,7 @@ export class Engine {
           now,
           p.stream ? result.firstTokenMs : undefined,
         );
+        this.o.findings?.requestSettled(p.id);
         break;
       case "failed":
         // Denied a retry by the router's own budget: say so, not only what failed.
@@ -378,6 +459,7 @@ export class Engine {
     const retries = request.planned.clientRetries;
     if (!retries || request.clientRetry >= retries.max || this.stopped) {
       this.o.recorder.settle(request.id, outcome);
+      this.o.findings?.requestSettled(request.id);
       return;
     }
     const at = now + retries.delayMs;
@@ -479,4 +561,38 @@ export class Engine {
     }
     this.resolveDone({ endedMs: now, partial: this.stopped, router: this.router.summary() });
   }
+}
+
+/** What the vendor's side of an attempt was, read from what came back to the harness. */
+function vendorOutcome(category: ErrorCategory | undefined, result: AttemptResult): VendorOutcome {
+  switch (category) {
+    case undefined:
+      return "ok";
+    case "timeout":
+      // Nothing came back in time: to the caller, the vendor was silent.
+      return result.status === 0 ? "stalled" : "abandoned";
+    case "connection":
+      return "refused";
+    case "stream-error":
+      return "stream-cut";
+    default:
+      return category;
+  }
+}
+
+function clientTryEnd(category: ErrorCategory | undefined, result: AttemptResult): ClientTryEnd {
+  if (category === undefined) return "complete";
+  if (category === "timeout") return "timeout";
+  if (result.truncated) return "truncated";
+  if (result.status >= 300) return "error-status";
+  return "transport";
+}
+
+const NO_RETRY_AFTER = {};
+
+/** The wait a refusal asked for, for the findings (only refusals are read). */
+function retryAfterOf(result: AttemptResult): { retryAfterMs?: number } {
+  if (result.status < 400) return NO_RETRY_AFTER;
+  const retryAfterMs = parseRetryAfter(result.headers, result.epochMs);
+  return retryAfterMs === undefined ? NO_RETRY_AFTER : { retryAfterMs };
 }

@@ -63,6 +63,7 @@ let nextId = 1;
 function attempt(c: (typeof CASES)[number], stream: boolean): Attempt {
   return {
     requestId: nextId++,
+    clientTry: 0,
     vendor: c.profile,
     model: c.model,
     promptTokens: 40,

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { type Dispatcher, Pool } from "undici";
 import type { Clock } from "../clock/clock.js";
+import { formatRequestIdHeader, REQUEST_ID_HEADER } from "../findings/vendor-attempt.js";
 import type { VendorSpec, WireFormatName } from "../vendor/types.js";
 import { COMPLETION_HINT_HEADER } from "../vendor/wire/wire-format.js";
 import type { StreamReader } from "./sse-reader.js";
@@ -18,11 +19,16 @@ import { type WireCall, type WireClient, wireClientFor } from "./wire-client.js"
 export interface VendorEndpoint {
   origin: string;
   format: WireFormatName;
+  /** A path the endpoint serves under (a gateway at http://host/llm): put before every request's. */
+  pathPrefix?: string;
+  /** Headers sent with every request to it beside the format's own (a gateway's config). */
+  headers?: (attempt: Attempt) => Readonly<Record<string, string>> | undefined;
 }
 
 interface Route {
   pool: Pool;
   client: WireClient;
+  endpoint: VendorEndpoint;
   /** Calls already built, by model, prompt and answer size and streaming (all but the hint). */
   calls: Map<string, WireCall>;
   /** Characters of the bodies kept in `calls`. */
@@ -66,10 +72,11 @@ export class HttpUpstream implements Upstream {
     private readonly clock: Clock,
     connectionsPerVendor = 128,
   ) {
-    for (const [vendor, { origin, format }] of endpoints) {
+    for (const [vendor, endpoint] of endpoints) {
       this.routes.set(vendor, {
-        pool: new Pool(origin, { connections: connectionsPerVendor, pipelining: 1 }),
-        client: wireClientFor(format),
+        pool: new Pool(endpoint.origin, { connections: connectionsPerVendor, pipelining: 1 }),
+        client: wireClientFor(endpoint.format),
+        endpoint,
         calls: new Map(),
         callChars: 0,
       });
@@ -98,12 +105,20 @@ export class HttpUpstream implements Upstream {
     let call = route.calls.get(key);
     if (call === undefined) {
       call = route.client.request(attempt, this.prompt(attempt.promptTokens));
+      const prefix = route.endpoint.pathPrefix;
+      if (prefix) call.path = prefix + call.path;
       this.keep(route, key, call);
     }
     return {
       path: call.path,
       body: call.body,
-      headers: { ...call.headers, [COMPLETION_HINT_HEADER]: String(attempt.completionHint) },
+      headers: {
+        ...call.headers,
+        ...route.endpoint.headers?.(attempt),
+        [COMPLETION_HINT_HEADER]: String(attempt.completionHint),
+        // Which request and client try this is, for the vendor side's log (and a gateway's).
+        [REQUEST_ID_HEADER]: formatRequestIdHeader(attempt.requestId, attempt.clientTry),
+      },
     };
   }
 
@@ -242,6 +257,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.firstTokenMs !== undefined) result.firstTokenMs = this.firstTokenMs;
     // A 200 whose stream broke off or carried an error is a failure, not a success.
     if (broken || reader.sawError || !reader.complete) result.transport = "stream-error";
+    if (!broken && !reader.sawError && !reader.complete) result.truncated = true;
     return result;
   }
 

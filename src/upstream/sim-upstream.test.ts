@@ -38,6 +38,7 @@ function run(
     sim.send(
       {
         requestId: i,
+        clientTry: 0,
         vendor: "v",
         model: "gpt-4o-mini",
         promptTokens: 20,

@@ -3,6 +3,8 @@ import type { TransportFailure } from "../router/error-category.js";
 /** One attempt of a request at one route. */
 export interface Attempt {
   requestId: number;
+  /** Which of the user's client's tries of the request this attempt serves (0 = the first). */
+  clientTry: number;
   vendor: string;
   model: string;
   promptTokens: number;
@@ -27,6 +29,11 @@ export interface AttemptResult {
   body?: string;
   /** Tokens the vendor billed for this attempt. */
   usage: Usage;
+  /**
+   * A 200 stream that closed cleanly without its end marker (transport "stream-error"):
+   * a cut passed on as if it were the whole answer, as a gateway may do.
+   */
+  truncated?: boolean;
 }
 
 /** Tokens of one attempt: the prompt read and the completion generated. */
