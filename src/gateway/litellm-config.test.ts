@@ -85,10 +85,10 @@ describe("liteLlmConfigYaml", () => {
 
   it("says how to run it, and why each setting is what it is", () => {
     const { text } = configFor("lunch-rush", "loadbalance", 5000);
-    expect(text).toContain("gw-chaos mock lunch-rush --port-base 5000");
     expect(text).toContain("litellm --config");
+    // run starts the mocks itself, on the ports the file names.
     expect(text).toContain(
-      "gw-chaos run lunch-rush --gateway http://127.0.0.1:4000 --gateway-kind openai-compatible",
+      "gw-chaos run lunch-rush --gateway http://127.0.0.1:4000 --port-base 5000",
     );
     expect(text).toContain(REQUEST_ID_HEADER);
     for (const key of [

@@ -174,10 +174,9 @@ function header(name: string, options: LiteLlmOptions, firstClass: string): stri
     ` LiteLLM proxy config for the gw-chaos drill "${name}": its mock vendors are the deployments.`,
     ` Written by: gw-chaos gateway-config litellm ${options.drillRef} --port-base ${options.portBase}`,
     "",
-    " Run:",
-    `   gw-chaos mock ${options.drillRef} --port-base ${options.portBase}`,
+    " Run (gw-chaos run starts the mocks itself, on the ports this file names):",
     "   litellm --config <this file>",
-    `   gw-chaos run ${options.drillRef} --gateway http://127.0.0.1:${LITELLM_PORT} --gateway-kind openai-compatible`,
+    `   gw-chaos run ${options.drillRef} --gateway http://127.0.0.1:${LITELLM_PORT} --port-base ${options.portBase}`,
     "",
     ` Clients ask for a traffic class as the model (e.g. "model": "${firstClass}"),`,
     options.strategy === "loadbalance"
