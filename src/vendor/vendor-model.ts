@@ -176,7 +176,14 @@ export class VendorModel {
       if (effect.type === "refuse" && effect.refusal !== "throttle") {
         return { kind: effect.refusal, model, budget: snapshot(state, nowMs) };
       }
-      return this.throttle(state, model, "requests", 1, nowMs, true);
+      const refusal = this.throttle(state, model, "requests", 1, nowMs, true);
+      // A throttle fault that states its Retry-After asks exactly that, 0 included.
+      const stated = effect.type === "refuse" ? effect.retryAfterMs : undefined;
+      if (stated !== undefined) {
+        refusal.retryAfterMs = stated;
+        refusal.retryAfterStated = true;
+      }
+      return refusal;
     }
 
     const spec = state.spec;
@@ -282,7 +289,7 @@ export class VendorModel {
     nowMs: number,
     forced: boolean,
     short?: Limiter,
-  ): Refusal {
+  ): Extract<Refusal, { kind: "throttle" }> {
     const stated = {
       requests: state.requests,
       tokens: state.tokens,

@@ -89,6 +89,8 @@ export function resolveFault(
   if ("ms" in raw) spec.ms = parseDuration(raw.ms);
   if ("tokensPerSecond" in raw) spec.tokensPerSecond = raw.tokensPerSecond;
   if ("afterTokens" in raw) spec.afterTokens = raw.afterTokens;
+  if ("retryAfter" in raw && raw.retryAfter !== undefined)
+    spec.retryAfterMs = parseDuration(raw.retryAfter);
   return spec;
 }
 

@@ -20,6 +20,8 @@ export interface FaultSpec {
   tokensPerSecond?: number;
   /** reset, stream-error: tokens streamed before the cut. */
   afterTokens?: number;
+  /** throttle: the wait its 429 asks, exactly (0 allowed); about a second when absent. */
+  retryAfterMs?: number;
 }
 
 export type FaultKind =
@@ -36,8 +38,12 @@ export type FaultKind =
 
 /** What a fault does to one request. */
 export type FaultEffect =
-  /** Answer at once with a refusal. */
-  | { type: "refuse"; refusal: "throttle" | "quota" | "overload" | "server-error" }
+  /** Answer at once with a refusal (a throttle may state the wait its 429 asks). */
+  | {
+      type: "refuse";
+      refusal: "throttle" | "quota" | "overload" | "server-error";
+      retryAfterMs?: number;
+    }
   /** Serve, but later. */
   | { type: "delay"; addMs: number }
   /** Serve, but stream slower. */

@@ -6,6 +6,7 @@ import {
   estimateTokens,
   type Refusal,
   type RequestHeaders,
+  retryAfterSeconds,
   SSE_HEADERS,
   type StreamWriter,
   tokenText,
@@ -350,8 +351,8 @@ export const anthropicFormat: WireFormat = {
           reqId,
           {
             ...anthropicBudgetHeaders(refusal.budget, nowEpochMs),
-            // Whole seconds only, and never 0: a 0 would invite an immediate retry.
-            "retry-after": String(Math.max(1, Math.ceil(refusal.retryAfterMs / 1000))),
+            // Whole seconds only, and never 0 unless a fault stated it (a 0 invites an immediate retry).
+            "retry-after": String(retryAfterSeconds(refusal)),
           },
         );
     }

@@ -1,12 +1,13 @@
 import type { BudgetSnapshot } from "../vendor-model.js";
 import { openAiBudgetHeaders, openAiFormat, parseOpenAiRequest } from "./openai.js";
-import type {
-  Refusal,
-  RequestHeaders,
-  StreamWriter,
-  WireFormat,
-  WireRequest,
-  WireResponse,
+import {
+  type Refusal,
+  type RequestHeaders,
+  retryAfterSeconds,
+  type StreamWriter,
+  type WireFormat,
+  type WireRequest,
+  type WireResponse,
 } from "./wire-format.js";
 
 /**
@@ -167,7 +168,7 @@ export const azureFormat: WireFormat = {
           { ...budget, "x-should-retry": "false" },
         );
       case "throttle": {
-        const retryAfterS = Math.max(1, ceilSeconds(refusal.retryAfterMs));
+        const retryAfterS = retryAfterSeconds(refusal);
         return azureError(429, "429", throttleMessage(refusal.limitType, retryAfterS), {
           ...budget,
           "retry-after": String(retryAfterS),

@@ -5,6 +5,7 @@ import {
   estimateTokens,
   type Refusal,
   type RequestHeaders,
+  retryAfterSeconds,
   SSE_HEADERS,
   type StreamWriter,
   tokenText,
@@ -231,7 +232,7 @@ function exhausted(
   perDay: boolean,
   tokens: boolean,
   limit: number | undefined,
-  retryAfterMs: number | undefined,
+  retryAfter: { retryAfterMs: number; retryAfterStated?: boolean } | undefined,
 ): WireResponse {
   const v = violation(model, perDay, tokens, limit);
   const limitText = limit === undefined ? "" : `, limit: ${limit}`;
@@ -246,10 +247,10 @@ function exhausted(
       links: [{ description: "Learn more about Gemini API quotas", url: RATE_LIMITS_URL }],
     },
   ];
-  if (retryAfterMs !== undefined) {
-    message += `\nPlease retry in ${retrySeconds(retryAfterMs)}.`;
-    // Whole seconds, rounded up (never 0): a client that waits this long must not be early.
-    const delayS = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  if (retryAfter !== undefined) {
+    message += `\nPlease retry in ${retrySeconds(retryAfter.retryAfterMs)}.`;
+    // Whole seconds, rounded up (never 0 unless stated): a client that waits this long must not be early.
+    const delayS = retryAfterSeconds(retryAfter);
     details.push({ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${delayS}s` });
   }
   return googleError(429, "RESOURCE_EXHAUSTED", message, details);
@@ -331,7 +332,7 @@ export const geminiFormat: WireFormat = {
           false,
           refusal.limitType !== "requests",
           refusal.limit,
-          refusal.retryAfterMs,
+          refusal,
         );
     }
   },

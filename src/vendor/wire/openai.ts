@@ -7,6 +7,7 @@ import {
   estimateTokens,
   type Refusal,
   type RequestHeaders,
+  retryAfterSeconds,
   SSE_HEADERS,
   type StreamWriter,
   tokenText,
@@ -267,7 +268,7 @@ export const openAiFormat: WireFormat = {
           null,
           {
             ...budget,
-            "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+            "retry-after": String(retryAfterSeconds(refusal)),
             "retry-after-ms": String(Math.round(retryAfterMs)),
           },
         );

@@ -48,6 +48,11 @@ export type Refusal =
       used: number;
       requested: number;
       retryAfterMs: number;
+      /**
+       * A throttle fault stated the wait: the headers carry it exactly, 0 included.
+       * Otherwise whole seconds are never written as 0 (a 0 invites a hot loop).
+       */
+      retryAfterStated?: boolean;
       budget: BudgetSnapshot;
     }
   /** Quota or billing exhausted: a 429 that must not be retried. */
@@ -56,6 +61,16 @@ export type Refusal =
   | { kind: "overload"; model: string; budget?: BudgetSnapshot }
   | { kind: "server-error"; model: string; budget?: BudgetSnapshot }
   | { kind: "unknown-model"; model: string };
+
+/**
+ * The whole seconds of Retry-After a throttle asks (and Gemini's retryDelay),
+ * rounded up so a client that waits them is never early: at least 1, unless a
+ * throttle fault stated the wait, when a stated 0 is written as 0.
+ */
+export function retryAfterSeconds(refusal: { retryAfterMs: number; retryAfterStated?: boolean }) {
+  const seconds = Math.ceil(refusal.retryAfterMs / 1000);
+  return refusal.retryAfterStated ? seconds : Math.max(1, seconds);
+}
 
 /** What a format is asked to write: a refusal (an outage has no HTTP answer at all). */
 
