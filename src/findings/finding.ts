@@ -14,6 +14,18 @@ export interface Finding {
   summary: string;
 }
 
+/** Every finding's id, in report order; a threshold may name any of them (`findings.<id>`). */
+export const FINDING_IDS = [
+  "retryAmplification",
+  "sendsAfter429",
+  "retryJitter",
+  "retryAfterEdge",
+  "cutStream",
+  "silentUpstream",
+  "stepShift",
+  "tenantIsolation",
+] as const;
+
 export interface FindingsContext {
   lanes: { name: string; waitBudgetMs: number; timeoutMs: number; deadlineMs: number }[];
   /** Fault windows of the scenario, scenario ms, per vendor (and model when given). */

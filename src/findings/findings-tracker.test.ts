@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { attempt, clientTry, feed } from "../test-support/findings-runs.js";
+import { FINDING_IDS } from "./finding.js";
 import type { VendorAttempt } from "./vendor-attempt.js";
-
-const ids = [
-  "retryAmplification",
-  "sendsAfter429",
-  "retryJitter",
-  "retryAfterEdge",
-  "cutStream",
-  "silentUpstream",
-  "stepShift",
-  "tenantIsolation",
-];
 
 /** n requests from `fromMs`, 100 ms apart, each with `attempts` attempts in one client try. */
 function requests(n: number, fromMs: number, attempts: number, firstId = 0) {
@@ -31,7 +21,7 @@ function requests(n: number, fromMs: number, attempts: number, firstId = 0) {
 describe("findings", () => {
   it("always lists every finding, each null and ok with a reason when there was nothing to judge", () => {
     const { byId } = feed({});
-    expect(Object.keys(byId)).toEqual(ids);
+    expect(Object.keys(byId)).toEqual([...FINDING_IDS]);
     for (const f of Object.values(byId)) {
       expect(f.value).toBeNull();
       expect(f.ok).toBe(true);

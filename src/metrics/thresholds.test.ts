@@ -72,6 +72,11 @@ const report = {
       limits: { rpm: 1, tpm: 1 },
     },
   ],
+  findings: [
+    { id: "retryAmplification", rule: "P18", ok: false, value: 3.5, summary: "" },
+    { id: "sendsAfter429", rule: "P14", ok: true, value: 0, summary: "" },
+    { id: "retryJitter", rule: "P18", ok: true, value: null, summary: "too few retries" },
+  ],
 } as unknown as JsonReport;
 
 const parse = (expr: string) => parseThreshold(expr, scopes) as Threshold;
@@ -102,6 +107,13 @@ describe("thresholds", () => {
     ["quiet-co.latency.p95<1000", 800, true],
     ["acme.ok.rate>=0.9", 7 / 9, false],
     ["acme.spend.wastedUsd<0.2", 0.1, true],
+    ["findings.retryAmplification<=3", 3.5, false],
+    ["findings.retryAmplification <= 4", 3.5, true],
+    ["findings.retryAmplification.value>3", 3.5, true],
+    ["findings.retryAmplification.ok==1", 0, false],
+    ["findings.sendsAfter429==0", 0, true],
+    ["findings.sendsAfter429.ok==1", 1, true],
+    ["findings.retryJitter.ok==1", 1, true],
   ])("%s reads %d and holds: %s", (expr, value, ok) => {
     const t = parse(expr);
     expect(typeof t).toBe("object");
@@ -113,6 +125,32 @@ describe("thresholds", () => {
     const t = parse("background.ttft.p95<1000");
     expect(thresholdValue(t, report)).toBeNull();
     expect(holds(null, t.op, t.limit)).toBe(false);
+  });
+
+  it("fails a threshold on a finding that had nothing to judge (null), like any null; its ok still reads 1", () => {
+    const t = parse("findings.retryJitter<0.5");
+    expect(thresholdValue(t, report)).toBeNull();
+    expect(holds(thresholdValue(t, report), t.op, t.limit)).toBe(false);
+  });
+
+  it("reads a finding the report lacks as null (it fails), never as passing", () => {
+    const t = parse("findings.tenantIsolation>=0.95");
+    expect(thresholdValue(t, report)).toBeNull();
+  });
+
+  it.each([
+    [
+      "findings.retryAmplfication<=3",
+      /unknown finding "retryAmplfication" \(expected one of: retryAmplification, sendsAfter429/,
+    ],
+    [
+      "findings.retryAmplification.p95<3",
+      /unknown field "p95" of finding "retryAmplification" \(expected one of: value, ok\)/,
+    ],
+    ["findings.<=3", /unknown finding ""/],
+    ["findings.cutStream", /expected .* or findings\.<id> <op> <number>/],
+  ])("rejects %s with a message", (expr, message) => {
+    expect(parseThreshold(expr, scopes)).toMatch(message);
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { FINDING_IDS } from "../findings/finding.js";
 import type { BurnReport, JsonReport } from "../report/json-report.js";
 import type { Summary } from "./histogram.js";
 
@@ -17,6 +18,11 @@ import type { Summary } from "./histogram.js";
  *               tokens.prompt|completion   spend.usd|wastedUsd
  * vendor:       errors.<category>   status.<code>   attempts.count
  *               tokens.prompt|completion   spend.usd|wastedUsd   share.served
+ *
+ *   findings.<id>[.value|.ok] <op> <number>
+ *
+ * reads the report's finding of that id: its value (the default; null when it had
+ * nothing to judge, which fails like any null), or ok as 1 or 0.
  *
  * An unknown scope, metric or stat is an error, never silently true.
  */
@@ -72,6 +78,10 @@ const VENDOR_METRICS: Record<string, string[] | RegExp> = {
   share: ["served"],
 };
 
+const FINDINGS_PATTERN =
+  /^\s*findings\.([A-Za-z0-9_-]*)(?:\.([A-Za-z0-9_-]*))?\s*(<=|>=|==|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
+const FINDING_STATS = ["value", "ok"];
+
 const PATTERN =
   /^\s*([A-Za-z0-9_-]+)\.([A-Za-z]+)\.([A-Za-z0-9_-]+)\s*(<=|>=|==|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
@@ -83,9 +93,11 @@ export interface ThresholdScopes {
 
 /** Parses and checks one expression; returns the threshold or a message saying what is wrong. */
 export function parseThreshold(expr: string, scopes: ThresholdScopes): Threshold | string {
+  const f = FINDINGS_PATTERN.exec(expr);
+  if (f) return parseFindingThreshold(expr, f);
   const m = PATTERN.exec(expr);
   if (!m)
-    return 'expected <lane|tenant|vendor|all>.<metric>.<stat> <op> <number>, e.g. "interactive.latency.p95<2500"';
+    return 'expected <lane|tenant|vendor|all>.<metric>.<stat> <op> <number>, e.g. "interactive.latency.p95<2500", or findings.<id> <op> <number>';
   const [, scope, metric, stat, op, limit] = m as unknown as [
     string,
     string,
@@ -124,8 +136,29 @@ export function parseThreshold(expr: string, scopes: ThresholdScopes): Threshold
   return problem ?? threshold;
 }
 
+/** `findings.<id>` or `findings.<id>.value|ok`: the id must be a finding's. */
+function parseFindingThreshold(expr: string, m: RegExpExecArray): Threshold | string {
+  const [, id, stat = "value", op, limit] = m as unknown as [
+    string,
+    string,
+    string | undefined,
+    Op,
+    string,
+  ];
+  if (!(FINDING_IDS as readonly string[]).includes(id))
+    return `unknown finding "${id}" (expected one of: ${FINDING_IDS.join(", ")})`;
+  if (!FINDING_STATS.includes(stat))
+    return `unknown field "${stat}" of finding "${id}" (expected one of: ${FINDING_STATS.join(", ")})`;
+  return { expr: expr.trim(), scope: "findings", metric: id, stat, op, limit: Number(limit) };
+}
+
 /** The value a threshold reads from a report; null when there is nothing to read (no samples). */
 export function thresholdValue(t: Threshold, report: JsonReport): number | null {
+  if (t.scope === "findings") {
+    const finding = report.findings.find((f) => f.id === t.metric);
+    if (!finding) return null;
+    return t.stat === "ok" ? (finding.ok ? 1 : 0) : finding.value;
+  }
   if (t.scope === "all" && t.metric === "ledger") {
     const l = report.ledger;
     const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
