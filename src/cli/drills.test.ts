@@ -8,9 +8,10 @@ import { testIo } from "../test-support/test-io.js";
 import { main } from "./main.js";
 
 /**
- * The nine standard drills of the playbook, each able to tell a good router config
- * from a bad one: under the playbook preset every threshold holds (exit 0); under
- * the naive preset the threshold the drill is about fails (exit 1).
+ * The nine standard drills of the playbook and the four drills for gateways (issue
+ * 9), each able to tell a good router config from a bad one: under the playbook
+ * preset every threshold holds (exit 0); under the naive preset the threshold the
+ * drill is about fails (exit 1).
  */
 const DRILLS: Record<string, RegExp> = {
   "lunch-rush": /^interactive\.ok\.rate/,
@@ -22,6 +23,65 @@ const DRILLS: Record<string, RegExp> = {
   "large-prompts": /^vendor-a\.errors\.throttled/,
   "noisy-tenant": /^(quiet-co|small-co)\.ok\.rate/,
   "batch-contention": /^interactive\.ok\.rate/,
+  "retry-amplification": /^all\.attempts\.perRequest/,
+  "retry-after-edge": /^interactive\.ok\.rate/,
+  "cut-stream": /^interactive\.ok\.rate/,
+  "silent-upstream": /^interactive\.(ok\.rate|latency\.p95)/,
+};
+
+/** Sends to vendor A over all sends, in the seconds of the report's fault number `i`. */
+function shareOfSendsToA(report: JsonReport, i: number): number {
+  const fault = report.faults[i]!;
+  let toA = 0;
+  let all = 0;
+  for (const row of report.series) {
+    const ms = row.t * 1000;
+    if (ms <= fault.startMs || ms > (fault.endMs ?? Number.POSITIVE_INFINITY)) continue;
+    for (const [route, r] of Object.entries(row.routes)) {
+      all += r.sends;
+      if (route.startsWith("vendor-a/")) toA += r.sends;
+    }
+  }
+  return all === 0 ? 0 : toA / all;
+}
+
+const vendorA = (report: JsonReport) => report.routes.find((r) => r.vendor === "vendor-a")!;
+
+/** What each gateway drill shows beyond its thresholds, checked on the same two runs. */
+const SHOWS: Record<string, (playbook: JsonReport, naive: JsonReport) => void> = {
+  "retry-amplification": (playbook, naive) => {
+    // The layers multiply: the clients retry what the naive gateway's own retries
+    // failed, and every user request costs several upstream calls...
+    expect(naive.lanes.interactive!.clientRetries).toBeGreaterThan(naive.ledger.generated / 4);
+    expect(naive.totals.attemptsPerRequest!).toBeGreaterThan(3);
+    // ...while the playbook answers before the clients have anything to retry.
+    expect(playbook.lanes.interactive!.clientRetries).toBeLessThan(playbook.ledger.generated / 100);
+  },
+  "retry-after-edge": (playbook, naive) => {
+    // Both edges came up: vendor A throttled in each window.
+    expect(naive.faults.map((f) => f.kind)).toEqual(["throttle", "throttle"]);
+    expect(vendorA(naive).status["429"]).toBeGreaterThan(1000);
+    // The 120 s Retry-After cools A down: the playbook sends almost nothing there
+    // in that window, the naive router everything...
+    expect(shareOfSendsToA(playbook, 1)).toBeLessThan(0.05);
+    expect(shareOfSendsToA(naive, 1)).toBe(1);
+    // ...and no user request is held for the two minutes it asked.
+    expect(playbook.lanes.interactive!.latencyMs.max).toBeLessThan(60_000);
+  },
+  "cut-stream": (playbook, naive) => {
+    // The report shows the cut streams, on vendor A only, in both runs.
+    expect(vendorA(playbook).errors["stream-error"]).toBeGreaterThan(0);
+    expect(vendorA(naive).errors["stream-error"]).toBeGreaterThan(500);
+    // Every cut reached the user as a failure, never as a success; the playbook failed them all over.
+    expect(naive.ledger.failed["stream-error"]).toBeGreaterThan(0);
+    expect(playbook.ledger.failed).toEqual({});
+  },
+  "silent-upstream": (playbook, naive) => {
+    // The silent calls end as timeouts on vendor A; the playbook soon stops sending there.
+    expect(vendorA(playbook).errors.timeout).toBeGreaterThan(0);
+    expect(vendorA(naive).errors.timeout).toBeGreaterThan(10 * vendorA(playbook).errors.timeout!);
+    expect(shareOfSendsToA(playbook, 0)).toBeLessThan(0.1);
+  },
 };
 
 async function run(drill: string, router: string) {
@@ -40,7 +100,7 @@ async function run(drill: string, router: string) {
   return { code, report: JSON.parse(io.out()) as JsonReport, err: io.err() };
 }
 
-describe("the nine drills", () => {
+describe("the built-in drills", () => {
   it("are all built in", () => {
     expect(builtInScenarioNames()).toEqual(expect.arrayContaining(Object.keys(DRILLS)));
   });
@@ -57,6 +117,7 @@ describe("the nine drills", () => {
       expect(failed.some((expr) => about.test(expr))).toBe(true);
       // Whatever happened, no request was lost.
       expect(playbook.report.ledger.balanced && naive.report.ledger.balanced).toBe(true);
+      SHOWS[drill]?.(playbook.report, naive.report);
     },
   );
 });
