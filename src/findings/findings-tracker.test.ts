@@ -86,7 +86,7 @@ describe("sendsAfter429 (P14)", () => {
     }).byId.sendsAfter429!;
     expect(f).toMatchObject({ rule: "P14", ok: false, value: 2 });
     expect(f.summary).toMatch(/vendor-a\/m 2/);
-    expect(f.summary).toMatch(/500 ms into the wait/);
+    expect(f.summary).toMatch(/the latest came 500 ms after the 429 it ignored$/);
   });
 
   it("passes a gateway that waits the Retry-After out", () => {
@@ -110,13 +110,25 @@ describe("sendsAfter429 (P14)", () => {
       .sendsAfter429!;
     // 1,700 (inside the first wait) and 2,500 (inside the joined one, 1.5 s after it began).
     expect(f.value).toBe(2);
-    expect(f.summary).toMatch(/1\.5 s into the wait/);
+    expect(f.summary).toMatch(
+      /the latest came 700 ms after the 429 it ignored, and a route was fed 1\.5 s into back-to-back waits/,
+    );
   });
 
   it("allows a send already on its way in live mode (the grace stretches with --speed)", () => {
     const attempts = [throttle, attempt(3, 0, 1_100, 1_200)];
     expect(feed({ attempts }).byId.sendsAfter429!.value).toBe(1);
     expect(feed({ attempts, ctx: { speed: 10 } }).byId.sendsAfter429!.value).toBe(0);
+  });
+
+  it("does not excuse a send right after a second 429 when the first one's wait covers it", () => {
+    const again = attempt(2, 0, 1_490, 1_500, {
+      status: 429,
+      outcome: "throttled",
+      retryAfterMs: 1_000,
+    });
+    const attempts = [throttle, again, attempt(3, 0, 1_505, 1_600)];
+    expect(feed({ attempts }).byId.sendsAfter429!.value).toBe(2);
   });
 });
 

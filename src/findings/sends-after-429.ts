@@ -7,6 +7,10 @@ interface RouteWait {
   /** When the route's current run of Retry-After windows began, and when it ends. */
   fromMs: number;
   untilMs: number;
+  /** The latest 429 of the run: a send is at least this far into a wait it ignored. */
+  lastMs: number;
+  /** Where the earlier 429s' waits ended: a send before it was not on its way before the latest. */
+  earlierUntilMs: number;
   sends: number;
 }
 
@@ -14,14 +18,16 @@ interface RouteWait {
  * P14 (and P18, honour Retry-After): after a vendor/model answered 429 with a
  * Retry-After of R ms at time t, attempts that reached the same vendor/model in
  * [t, t + R) fed a route that had asked to be left alone. Overlapping windows
- * (a 429 inside another's wait) join into one, so "how long" is how far into the
- * joined wait the latest send came. State is one entry per route.
+ * (a 429 inside another's wait) join into one run of waits. How long a wait was
+ * ignored is read from the latest 429 before the send; how long the route was fed
+ * while it kept asking, from the start of the run. State is one entry per route.
  */
 export class SendsAfter429 {
   private readonly routes = new Map<string, RouteWait>();
   private readonly graceMs: number;
   private total = 0;
   private longestIntoMs = 0;
+  private longestRunMs = 0;
   private throttles = 0;
 
   constructor(speed: number) {
@@ -33,20 +39,36 @@ export class SendsAfter429 {
     this.throttles++;
     if (!(retryAfterMs > 0)) return;
     const w = this.routes.get(route);
-    if (w && atMs < w.untilMs) w.untilMs = Math.max(w.untilMs, atMs + retryAfterMs);
-    else if (w) {
+    if (!w) {
+      const untilMs = atMs + retryAfterMs;
+      this.routes.set(route, {
+        fromMs: atMs,
+        untilMs,
+        lastMs: atMs,
+        earlierUntilMs: atMs,
+        sends: 0,
+      });
+      return;
+    }
+    if (atMs < w.untilMs) w.earlierUntilMs = w.untilMs;
+    else {
       w.fromMs = atMs;
-      w.untilMs = atMs + retryAfterMs;
-    } else this.routes.set(route, { fromMs: atMs, untilMs: atMs + retryAfterMs, sends: 0 });
+      w.earlierUntilMs = atMs;
+    }
+    w.untilMs = Math.max(w.untilMs, atMs + retryAfterMs);
+    w.lastMs = atMs;
   }
 
   /** An attempt reached `route` at `atMs` (calls come in time order). */
   sent(route: string, atMs: number): void {
     const w = this.routes.get(route);
-    if (!w || atMs >= w.untilMs || atMs < w.fromMs + this.graceMs) return;
+    if (!w || atMs >= w.untilMs) return;
+    // Right after a 429 a send may have left before it came: unless an earlier wait covers it.
+    if (atMs < w.lastMs + this.graceMs && atMs >= w.earlierUntilMs) return;
     w.sends++;
     this.total++;
-    if (atMs - w.fromMs > this.longestIntoMs) this.longestIntoMs = atMs - w.fromMs;
+    if (atMs - w.lastMs > this.longestIntoMs) this.longestIntoMs = atMs - w.lastMs;
+    if (atMs - w.fromMs > this.longestRunMs) this.longestRunMs = atMs - w.fromMs;
   }
 
   finding(): Finding {
@@ -70,7 +92,10 @@ export class SendsAfter429 {
       value: this.total,
       summary:
         `${count(this.total)} attempts reached a route inside its Retry-After (${routes.join(", ")}); ` +
-        `the latest came ${ms(this.longestIntoMs)} into the wait`,
+        `the latest came ${ms(this.longestIntoMs)} after the 429 it ignored` +
+        (this.longestRunMs > this.longestIntoMs
+          ? `, and a route was fed ${ms(this.longestRunMs)} into back-to-back waits`
+          : ""),
     };
   }
 }
