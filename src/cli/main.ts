@@ -49,6 +49,13 @@ export interface RunFlags {
   threshold: string[];
   json?: boolean;
   quiet?: boolean;
+  /** An external gateway to test, with the mocks as its upstreams. */
+  gateway?: string;
+  gatewayKind: "portkey" | "openai-compatible";
+  /** Portkey: the user's own x-portkey-config per class (JSON), instead of one built from the drill. */
+  gatewayConfig?: string;
+  /** The mocks' ports from here up (a gateway's config names them). */
+  portBase?: number;
 }
 
 /**
@@ -106,6 +113,28 @@ export async function main(io: Io): Promise<number> {
     )
     .option("--json", "print the JSON report to stdout instead of tables")
     .option("--quiet", "no progress line")
+    .option(
+      "--gateway <url>",
+      "send the traffic to this gateway instead of the embedded router; the mocks are its upstreams",
+    )
+    .addOption(
+      new Option(
+        "--gateway-kind <kind>",
+        "portkey: route each class through an x-portkey-config built from the drill; " +
+          "openai-compatible: ask for the class by name (the gateway's own config maps it, see gateway-config)",
+      )
+        .choices(["portkey", "openai-compatible"])
+        .default("openai-compatible"),
+    )
+    .option(
+      "--port-base <n>",
+      "start the mocks on ports from here up, one per vendor (to match a gateway's config file; default: free ports)",
+      portNumber,
+    )
+    .option(
+      "--gateway-config <file>",
+      "portkey: your own x-portkey-config per class, as JSON { class: config } (gateway-config portkey writes one)",
+    )
     .action(async (scenario: string, flags: RunFlags) => {
       const { runCommand } = await import("./commands/run.js");
       exitCode = await runCommand(io, scenario, flags);
@@ -150,8 +179,8 @@ export async function main(io: Io): Promise<number> {
     .argument("<scenario>", "built-in scenario name or a path")
     .option(
       "--port-base <n>",
-      "ports of the mocks: vendor i of the drill at n + i; start them with " +
-        "`gw-chaos mock <scenario> --port-base n`, the same n",
+      "ports of the mocks: vendor i of the drill at n + i; give `gw-chaos run <scenario> --gateway URL` " +
+        "(or `gw-chaos mock <scenario>`) the same --port-base n",
       portNumber,
       4100,
     )

@@ -97,7 +97,9 @@ export interface JsonReport {
   thresholds: ThresholdResult[];
   series: SeriesRow[];
   findings: { id: string; rule: string; ok: boolean; value: number | null; summary: string }[];
-  /** What the embedded router did (absent when a gateway was under test). */
+  /** The gateway under test (`--gateway`), or null when the embedded router routed. */
+  gateway: { url: string; kind: string } | null;
+  /** What the embedded router did (all zero when a gateway was under test). */
   router: RouterSummary;
   harness: HarnessHealth;
 }
@@ -204,7 +206,8 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
     faults,
     thresholds: [],
     series: recorder.series,
-    findings: [],
+    findings: result.findings,
+    gateway: result.gateway ?? null,
     router: result.router,
     harness: result.harness,
   };

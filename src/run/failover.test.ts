@@ -43,6 +43,7 @@ describe("failover timing from the ground truth of the fault timeline", () => {
         speed: 1,
         recorder,
         routes: routeInfos(scenario),
+        findings: [],
         harness: { eventLoopDelayMs: null, sendLagMs: null, trusted: true } as never,
         ...result,
       };

@@ -9,6 +9,13 @@ import { TrafficStream } from "../traffic/plan.js";
 import { HttpUpstream } from "../upstream/http-upstream.js";
 import { SimUpstream } from "../upstream/sim-upstream.js";
 import type { Upstream } from "../upstream/upstream.js";
+import { GatewayUpstream } from "../upstream/gateway-upstream.js";
+import { type Finding, FindingsTracker } from "../findings/findings-tracker.js";
+import type { FindingsSink } from "../findings/findings-sink.js";
+import { bookVendorSide } from "../metrics/vendor-side.js";
+import { assertGatewayReachable } from "./gateway-reachable.js";
+import { ClientTryLog, replayGatewayRun } from "./gateway-truth.js";
+import { type GatewayOptions, gatewayRouteInfos, gatewayTarget } from "./gateway-target.js";
 import { VendorModel } from "../vendor/vendor-model.js";
 import type { RouterSummary } from "../router/router.js";
 import { Engine, type SecondSnapshot } from "./engine.js";
@@ -27,6 +34,10 @@ export interface RunOptions {
   onSecond?: (snapshot: SecondSnapshot) => void;
   /** Told the mock vendors' base URLs once they listen (live mode). */
   onMocksReady?: (mocks: readonly { vendor: string; baseUrl: string }[]) => void;
+  /** Send the traffic to this gateway, the mocks its upstreams, instead of the embedded router. */
+  gateway?: GatewayOptions;
+  /** Live mode: the mocks on ports from here up, one per vendor (free ports when absent). */
+  portBase?: number;
 }
 
 export interface RunResult {
@@ -41,6 +52,10 @@ export interface RunResult {
   harness: HarnessHealth;
   /** What the router did: retries, denials, probes, openings, rules switched off. */
   router: RouterSummary;
+  /** Verdicts on the router or gateway under test, each citing its playbook rule. */
+  findings: Finding[];
+  /** The gateway under test, when one was. */
+  gateway?: { url: string; kind: GatewayOptions["kind"] };
 }
 
 /** Scenario ms given to in-flight calls to finish after a stop. */
@@ -86,12 +101,38 @@ export async function runScenario(
   options: RunOptions,
 ): Promise<RunResult> {
   const plan = new TrafficStream(scenario.traffic, scenario.durationMs, options.seed);
-  const routes = routeInfos(scenario);
+  const { gateway } = options;
+  if (gateway && options.mode === "sim")
+    throw new Error("--gateway needs live mode: a gateway answers over real HTTP");
+  // With a gateway under test, the harness's own requests go to gateway/<class>.
+  const routes = [...routeInfos(scenario), ...(gateway ? gatewayRouteInfos(scenario) : [])];
   const recorder = new Recorder(
     scenario.router.lanes.map((l) => l.name),
     routes,
     scenario.faults,
   );
+  const tracker = new FindingsTracker({
+    lanes: scenario.router.lanes.map((l) => ({
+      name: l.name,
+      waitBudgetMs: l.waitBudgetMs,
+      timeoutMs: l.timeoutMs,
+      deadlineMs: l.deadlineMs,
+    })),
+    faults: scenario.faults.map((f) => ({
+      vendor: f.vendor,
+      ...(f.model !== undefined ? { model: f.model } : {}),
+      kind: f.kind,
+      startMs: f.fromMs,
+      endMs: f.untilMs,
+    })),
+  });
+  const findingsOf = () =>
+    tracker.findings({
+      series: recorder.series,
+      tenants: Object.fromEntries(
+        [...recorder.tenants].map(([name, t]) => [name, { requests: t.requests, ok: t.ok }]),
+      ),
+    });
   const common = {
     scenario,
     mode: options.mode,
@@ -100,7 +141,11 @@ export async function runScenario(
     recorder,
     routes,
   };
-  const engineOptions = (scheduler: Scheduler, upstream: Upstream) => ({
+  const engineOptions = (
+    scheduler: Scheduler,
+    upstream: Upstream,
+    findings: FindingsSink = tracker,
+  ) => ({
     plan,
     durationMs: scenario.durationMs,
     router: scenario.router,
@@ -108,6 +153,8 @@ export async function runScenario(
     scheduler,
     upstream,
     recorder,
+    findings,
+    ...(gateway ? { gateway: true } : {}),
     ...(options.onSecond ? { onSecond: options.onSecond } : {}),
   });
 
@@ -131,12 +178,13 @@ export async function runScenario(
     }
     options.signal?.removeEventListener("abort", stop);
     const result = await engine.done;
-    return { ...common, ...result, harness: simHarnessHealth() };
+    return { ...common, ...result, findings: findingsOf(), harness: simHarnessHealth() };
   }
 
+  if (gateway) await assertGatewayReachable(gateway.url);
   const scheduler = new RealScheduler(options.speed);
   let fleet: MockFleet | undefined;
-  let upstream: HttpUpstream | undefined;
+  let upstream: Upstream | undefined;
   try {
     fleet = await startMockFleet({
       vendors: scenario.vendors,
@@ -144,14 +192,18 @@ export async function runScenario(
       seed: options.seed,
       scheduler,
       host: "127.0.0.1",
+      ...(options.portBase !== undefined ? { portBase: options.portBase } : {}),
       scenarioDurationMs: scenario.durationMs,
     });
     const mocks = fleet.servers;
     options.onMocksReady?.(mocks.map((m) => ({ vendor: m.vendor, baseUrl: m.baseUrl })));
-    upstream = HttpUpstream.forMocks(scenario.vendors, mocks, scheduler);
+    const clientTries = gateway ? new ClientTryLog() : undefined;
+    upstream = gateway
+      ? new GatewayUpstream(gatewayTarget(scenario, mocks, gateway), scheduler)
+      : HttpUpstream.forMocks(scenario.vendors, mocks, scheduler);
     const monitor = new HarnessMonitor(options.speed);
     const engine = new Engine({
-      ...engineOptions(scheduler, upstream),
+      ...engineOptions(scheduler, upstream, clientTries),
       onArrival: (lag) => monitor.recordSendLag(lag),
     });
     const stop = () => engine.stop(STOP_GRACE_MS);
@@ -171,7 +223,19 @@ export async function runScenario(
       monitor.stop();
       throw outcome;
     }
-    return { ...common, ...outcome, harness: monitor.stop() };
+    const harness = monitor.stop();
+    if (!gateway || !clientTries) return { ...common, ...outcome, findings: findingsOf(), harness };
+    // Only the mocks saw the gateway's attempts: book them, then judge both sides.
+    const log = await fleet.attempts();
+    bookVendorSide(recorder, log.attempts);
+    replayGatewayRun(tracker, clientTries.tries, log.attempts);
+    return {
+      ...common,
+      ...outcome,
+      findings: findingsOf(),
+      harness,
+      gateway: { url: gateway.url, kind: gateway.kind },
+    };
   } finally {
     await upstream?.close();
     await fleet?.close();

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { compareReports } from "../../report/compare.js";
 import { renderComparisonHtml } from "../../report/compare-html.js";
@@ -10,6 +10,7 @@ import { renderMarkdownReport } from "../../report/markdown-report.js";
 import { renderTerminalReport } from "../../report/terminal-report.js";
 import { collectThresholds, evaluateThresholds } from "../../report/thresholds-check.js";
 import { isPresetName } from "../../router/presets.js";
+import type { GatewayOptions } from "../../run/gateway-target.js";
 import { runScenario } from "../../run/run-scenario.js";
 import { loadScenario } from "../../scenario/loader.js";
 import { parseOverride } from "../../scenario/overrides.js";
@@ -54,6 +55,10 @@ function timestamp(epochMs: number): string {
 }
 
 export async function runCommand(io: Io, ref: string, flags: RunFlags): Promise<number> {
+  if (flags.gateway !== undefined && flags.router.length > 0)
+    throw new InputError([
+      "--gateway and --router: a gateway under test does its own routing; run the embedded router apart (--router playbook) and compare the two reports",
+    ]);
   if (flags.router.length > 2)
     throw new InputError([
       `--router: give one router, or two to compare (got ${flags.router.length})`,
@@ -133,6 +138,7 @@ async function runOnce(
   );
   const seed = flags.seed ?? scenario.seed;
   const speed = flags.speed ?? scenario.speed;
+  const gateway = gatewayOptions(io, flags);
 
   const progress =
     flags.quiet || flags.json || flags.mode === "sim" ? undefined : new ProgressLine(io);
@@ -157,6 +163,8 @@ async function runOnce(
       seed,
       speed,
       signal: interrupt.signal,
+      ...(gateway ? { gateway } : {}),
+      ...(flags.portBase !== undefined ? { portBase: flags.portBase } : {}),
       ...(progress ? { onSecond: (s) => progress.update(s) } : {}),
     });
   } finally {
@@ -191,4 +199,46 @@ async function runOnce(
   }
   if (result.partial) exitCode = ExitCode.Interrupted;
   return { report, written, exitCode };
+}
+
+/** --gateway, --gateway-kind and --gateway-config, checked before anything starts. */
+function gatewayOptions(io: Io, flags: RunFlags): GatewayOptions | undefined {
+  if (flags.gateway === undefined) {
+    if (flags.gatewayConfig !== undefined)
+      throw new InputError(["--gateway-config: give it with --gateway <url>"]);
+    return undefined;
+  }
+  if (flags.mode === "sim")
+    throw new InputError([
+      "--gateway: a gateway answers over real HTTP, so it runs in live mode (leave out --mode sim)",
+    ]);
+  let url: URL;
+  try {
+    url = new URL(flags.gateway);
+  } catch {
+    throw new InputError([
+      `--gateway ${flags.gateway}: expected a URL, e.g. http://127.0.0.1:8787`,
+    ]);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new InputError([`--gateway ${flags.gateway}: expected an http:// or https:// URL`]);
+  if (flags.gatewayConfig === undefined) return { url: url.href, kind: flags.gatewayKind };
+  if (flags.gatewayKind !== "portkey")
+    throw new InputError([
+      "--gateway-config: only for --gateway-kind portkey (an openai-compatible gateway reads its own config)",
+    ]);
+  const file = resolve(io.cwd, flags.gatewayConfig);
+  let configs: unknown;
+  try {
+    configs = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    const why =
+      (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : "");
+    throw new InputError([`${flags.gatewayConfig}: cannot read it as JSON (${why})`]);
+  }
+  if (typeof configs !== "object" || configs === null || Array.isArray(configs))
+    throw new InputError([
+      `${flags.gatewayConfig}: expected an object of Portkey configs by traffic class, { "<class>": { ... } }`,
+    ]);
+  return { url: url.href, kind: "portkey", configs: configs as Record<string, unknown> };
 }
