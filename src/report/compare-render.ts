@@ -98,8 +98,9 @@ export function findingCells(c: Comparison): string[][] {
 }
 
 export function describeSide(side: Comparison["a"]): string {
-  const rules =
-    side.rulesOff.length === 0
+  const rules = side.gateway
+    ? `gateway ${side.gateway}`
+    : side.rulesOff.length === 0
       ? "playbook"
       : side.rulesOff.length >= 19
         ? "naive"

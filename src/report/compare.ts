@@ -28,8 +28,8 @@ export interface FindingPair {
 
 /** Two reports side by side: what users and CI read when comparing two configs. */
 export interface Comparison {
-  a: { scenario: string; mode: string; seed: number; rulesOff: string[] };
-  b: { scenario: string; mode: string; seed: number; rulesOff: string[] };
+  a: { scenario: string; mode: string; seed: number; rulesOff: string[]; gateway?: string };
+  b: { scenario: string; mode: string; seed: number; rulesOff: string[]; gateway?: string };
   /** Same scenario, mode and seed: the two runs faced the same storm. */
   sameStorm: boolean;
   lanes: Record<string, Record<string, Delta>>;
@@ -131,6 +131,7 @@ export function compareReports(a: JsonReport, b: JsonReport): Comparison {
     mode: r.mode,
     seed: r.seed,
     rulesOff: r.router?.rulesOff ?? [],
+    ...(r.gateway ? { gateway: `${r.gateway.kind} ${r.gateway.url}` } : {}),
   });
   return {
     a: side(a),

@@ -151,14 +151,23 @@ export function renderMarkdownReport(report: JsonReport): string {
   }
   const r = report.router;
   const opened = Object.entries(r.openings).filter(([, times]) => times > 0);
-  out.push(
-    "### Router",
-    "",
-    `rules off: ${r.rulesOff.length === 0 ? "none" : r.rulesOff.join(", ")} · retries ${r.retries} ` +
-      `(denied by budget ${r.retriesDenied}) · probes ${r.probes} · in-flight calls cut ${r.abandoned} · ` +
-      `opened: ${opened.length === 0 ? "none" : opened.map(([route, times]) => `${route} x${times}`).join(", ")}`,
-    "",
-  );
+  if (report.gateway)
+    out.push(
+      "### Gateway under test",
+      "",
+      `${report.gateway.kind} at ${report.gateway.url}: the harness sent each request to it; ` +
+        "the routes table shows its attempts as the mock vendors saw them.",
+      "",
+    );
+  else
+    out.push(
+      "### Router",
+      "",
+      `rules off: ${r.rulesOff.length === 0 ? "none" : r.rulesOff.join(", ")} · retries ${r.retries} ` +
+        `(denied by budget ${r.retriesDenied}) · probes ${r.probes} · in-flight calls cut ${r.abandoned} · ` +
+        `opened: ${opened.length === 0 ? "none" : opened.map(([route, times]) => `${route} x${times}`).join(", ")}`,
+      "",
+    );
   const l = report.ledger;
   const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
   out.push(

@@ -292,6 +292,9 @@ function spend(b: BurnReport, c: ChalkInstance): string {
 
 /** One line on what the router did: the rules it ran with, retries, probes, openings. */
 function routerLine(report: JsonReport, c: ChalkInstance): string {
+  // With a gateway under test, the harness only sent; there was no router of ours.
+  if (report.gateway)
+    return `${c.bold("Gateway under test")}  ${report.gateway.kind} at ${report.gateway.url} · its attempts as the mock vendors saw them are in the routes table`;
   const r = report.router;
   const rules =
     r.rulesOff.length === 0
