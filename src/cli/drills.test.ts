@@ -46,6 +46,8 @@ function shareOfSendsToA(report: JsonReport, i: number): number {
 }
 
 const vendorA = (report: JsonReport) => report.routes.find((r) => r.vendor === "vendor-a")!;
+const failed = (report: JsonReport) => report.thresholds.filter((t) => !t.ok).map((t) => t.expr);
+const finding = (report: JsonReport, id: string) => report.findings.find((f) => f.id === id)!;
 
 /** What each gateway drill shows beyond its thresholds, checked on the same two runs. */
 const SHOWS: Record<string, (playbook: JsonReport, naive: JsonReport) => void> = {
@@ -56,6 +58,7 @@ const SHOWS: Record<string, (playbook: JsonReport, naive: JsonReport) => void> =
     expect(naive.totals.attemptsPerRequest!).toBeGreaterThan(3);
     // ...while the playbook answers before the clients have anything to retry.
     expect(playbook.lanes.interactive!.clientRetries).toBeLessThan(playbook.ledger.generated / 100);
+    expect(failed(naive)).toContain("findings.retryAmplification<=2");
   },
   "retry-after-edge": (playbook, naive) => {
     // Both edges came up: vendor A throttled in each window.
@@ -67,6 +70,11 @@ const SHOWS: Record<string, (playbook: JsonReport, naive: JsonReport) => void> =
     expect(shareOfSendsToA(naive, 1)).toBe(1);
     // ...and no user request is held for the two minutes it asked.
     expect(playbook.lanes.interactive!.latencyMs.max).toBeLessThan(60_000);
+    // Its finding judged both edges (a value, not "never came up"). The naive router
+    // passes it: a fixed 1 s delay is no hot loop (a gateway that resends at once is;
+    // see below), and it ignores the 120 s instead of holding the user.
+    expect(finding(playbook, "retryAfterEdge").value).toBe(0);
+    expect(finding(playbook, "retryAfterEdge").summary).toMatch(/Retry-After 0, .* over 60 s/);
   },
   "cut-stream": (playbook, naive) => {
     // The report shows the cut streams, on vendor A only, in both runs.
@@ -75,16 +83,20 @@ const SHOWS: Record<string, (playbook: JsonReport, naive: JsonReport) => void> =
     // Every cut reached the user as a failure, never as a success; the playbook failed them all over.
     expect(naive.ledger.failed["stream-error"]).toBeGreaterThan(0);
     expect(playbook.ledger.failed).toEqual({});
+    expect(failed(naive)).toContain("findings.cutStream==0");
   },
   "silent-upstream": (playbook, naive) => {
     // The silent calls end as timeouts on vendor A; the playbook soon stops sending there.
     expect(vendorA(playbook).errors.timeout).toBeGreaterThan(0);
     expect(vendorA(naive).errors.timeout).toBeGreaterThan(10 * vendorA(playbook).errors.timeout!);
     expect(shareOfSendsToA(playbook, 0)).toBeLessThan(0.1);
+    // Its finding saw the stalls. The embedded router, naive or not, always ends an
+    // attempt at its lane's timeout, so only a gateway can fail it.
+    expect(finding(playbook, "silentUpstream").value).not.toBeNull();
   },
 };
 
-async function run(drill: string, router: string) {
+async function run(drill: string, router: string, ...extra: string[]) {
   const io = testIo([
     "run",
     drill,
@@ -95,6 +107,7 @@ async function run(drill: string, router: string) {
     router,
     "--out",
     mkdtempSync(join(tmpdir(), "gw-chaos-drill-")),
+    ...extra,
   ]);
   const code = await main(io);
   return { code, report: JSON.parse(io.out()) as JsonReport, err: io.err() };
@@ -120,4 +133,20 @@ describe("the built-in drills", () => {
       SHOWS[drill]?.(playbook.report, naive.report);
     },
   );
+});
+
+describe("retry-after-edge", () => {
+  it("fails a gateway that takes Retry-After 0 literally: resent at once, five attempts", async () => {
+    const hot = await run(
+      "retry-after-edge",
+      "naive",
+      "--set",
+      "router.retry.fixedDelay=0s",
+      "--set",
+      "router.retry.maxAttempts=5",
+    );
+    expect(hot.code).toBe(1);
+    expect(failed(hot.report)).toContain("findings.retryAfterEdge==0");
+    expect(finding(hot.report, "retryAfterEdge").summary).toMatch(/resent at once 3\+ times/);
+  });
 });
