@@ -62,7 +62,20 @@ export class FindingsTracker implements FindingsSink {
   private readonly staleAfterMs: number;
   private nowMs = 0;
 
-  constructor(private readonly ctx: FindingsContext) {
+  /**
+   * Lazy (the embedded router's runs, where most requests are one answered attempt):
+   * a request gets state only once something about it is worth judging (an attempt
+   * that failed, a second try); the caller then leaves out the end of a first
+   * attempt that was answered, and the end of a first try that it completed. A
+   * gateway run, replayed from the vendors' log, is not lazy.
+   */
+  private readonly lazy: boolean;
+
+  constructor(
+    private readonly ctx: FindingsContext,
+    options: { lazy?: boolean } = {},
+  ) {
+    this.lazy = options.lazy ?? false;
     const speed = ctx.speed ?? 1;
     this.sendsAfter429 = new SendsAfter429(speed);
     this.jitter = new RetryJitter(speed);
@@ -79,8 +92,20 @@ export class FindingsTracker implements FindingsSink {
 
   attemptStarted(a: AttemptStart): void {
     this.advance(a.atMs);
+    // (The route's name is made only while some route asked to be left alone.)
+    if (this.sendsAfter429.watching) this.sendsAfter429.sent(routeKey(a.vendor, a.model), a.atMs);
+    if (
+      this.lazy &&
+      a.clientTry === 0 &&
+      a.requestId !== undefined &&
+      !this.open.has(a.requestId) &&
+      !this.settled.has(a.requestId)
+    ) {
+      // A request's first attempt: counted, and remembered only if it goes wrong.
+      this.amplification.attempt(this.amplification.request(a.atMs), 1);
+      return;
+    }
     const route = routeKey(a.vendor, a.model);
-    this.sendsAfter429.sent(route, a.atMs);
     if (a.requestId === undefined) {
       this.amplification.unattributedAttempt(a.atMs);
       return;
@@ -115,6 +140,12 @@ export class FindingsTracker implements FindingsSink {
       if (stalled) this.silent.held(a.endedMs - a.receivedMs, undefined);
       return;
     }
+    if (this.lazy && !this.open.has(a.requestId) && !this.settled.has(a.requestId)) {
+      // The first attempt of a request the lazy start did not remember: answered, it
+      // has nothing to judge; else the request is taken in as if remembered from its start.
+      if (a.outcome === "ok") return;
+      this.rememberFirstAttempt(a.requestId, a.clientTry, a.receivedMs);
+    }
     const r = this.open.get(a.requestId);
     const t = r?.tries[a.clientTry];
     if (!t) {
@@ -142,6 +173,8 @@ export class FindingsTracker implements FindingsSink {
   clientTryEnded(c: ClientTryResult): void {
     this.advance(c.endedMs);
     if (this.settled.has(c.requestId)) return;
+    // Lazy: a try completed by a first attempt that went well leaves nothing to judge.
+    if (this.lazy && c.end === "complete" && !this.open.has(c.requestId)) return;
     const r = this.request(c.requestId, c.sentMs);
     r.lane = c.lane;
     const t = tryOf(r, c.clientTry);
@@ -197,6 +230,23 @@ export class FindingsTracker implements FindingsSink {
     if (t.stallHoldMs !== undefined) this.silent.held(t.stallHoldMs, t.lane ?? lane);
   }
 
+  /** State for a request whose first attempt (counted at its start) started at `atMs`. */
+  private rememberFirstAttempt(id: number, clientTry: number, atMs: number): void {
+    const r: OpenRequest = {
+      id,
+      firstMs: atMs,
+      windowKey: this.amplification.windowOf(atMs),
+      attempts: 1,
+      lane: undefined,
+      tries: [],
+    };
+    this.open.set(id, r);
+    const t = tryOf(r, clientTry);
+    t.attempts = 1;
+    t.openAttempts = 1;
+    noteStart(t, atMs);
+  }
+
   private request(id: number, atMs: number): OpenRequest {
     let r = this.open.get(id);
     if (!r) {
@@ -216,6 +266,7 @@ export class FindingsTracker implements FindingsSink {
   /** Time moves on; requests never settled by the caller are settled once surely done. */
   private advance(atMs: number): void {
     if (atMs > this.nowMs) this.nowMs = atMs;
+    if (this.open.size === 0) return; // (no iterator made when nothing is open)
     for (const r of this.open.values()) {
       if (this.nowMs - r.firstMs <= this.staleAfterMs) break;
       this.requestSettled(r.id);

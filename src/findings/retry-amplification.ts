@@ -20,9 +20,14 @@ export class RetryAmplification {
   /** Attempts with no request id (the gateway dropped the header), counted where they fell. */
   private unattributed = 0;
 
+  /** The window of a request whose first attempt was at `firstMs`. */
+  windowOf(firstMs: number): number {
+    return Math.floor(firstMs / WINDOW_MS);
+  }
+
   /** A user request seen for the first time; returns its window. */
   request(firstMs: number): number {
-    const key = Math.floor(firstMs / WINDOW_MS);
+    const key = this.windowOf(firstMs);
     this.window(key).requests++;
     this.requests++;
     return key;

@@ -11,7 +11,6 @@ interface RouteWait {
   lastMs: number;
   /** Where the earlier 429s' waits ended: a send before it was not on its way before the latest. */
   earlierUntilMs: number;
-  sends: number;
 }
 
 /**
@@ -23,7 +22,10 @@ interface RouteWait {
  * while it kept asking, from the start of the run. State is one entry per route.
  */
 export class SendsAfter429 {
+  /** Routes whose run of waits is still going (dropped once a send finds it over). */
   private readonly routes = new Map<string, RouteWait>();
+  /** Attempts that reached each route inside one of its waits, over the run. */
+  private readonly sendsByRoute = new Map<string, number>();
   private readonly graceMs: number;
   private total = 0;
   private longestIntoMs = 0;
@@ -46,7 +48,6 @@ export class SendsAfter429 {
         untilMs,
         lastMs: atMs,
         earlierUntilMs: atMs,
-        sends: 0,
       });
       return;
     }
@@ -59,13 +60,23 @@ export class SendsAfter429 {
     w.lastMs = atMs;
   }
 
+  /** Whether any route's wait is still running (else no send needs looking at). */
+  get watching(): boolean {
+    return this.routes.size > 0;
+  }
+
   /** An attempt reached `route` at `atMs` (calls come in time order). */
   sent(route: string, atMs: number): void {
     const w = this.routes.get(route);
-    if (!w || atMs >= w.untilMs) return;
+    if (!w) return;
+    if (atMs >= w.untilMs) {
+      // Its waits are over: a later 429 starts a new run, as it would with the entry kept.
+      this.routes.delete(route);
+      return;
+    }
     // Right after a 429 a send may have left before it came: unless an earlier wait covers it.
     if (atMs < w.lastMs + this.graceMs && atMs >= w.earlierUntilMs) return;
-    w.sends++;
+    this.sendsByRoute.set(route, (this.sendsByRoute.get(route) ?? 0) + 1);
     this.total++;
     if (atMs - w.lastMs > this.longestIntoMs) this.longestIntoMs = atMs - w.lastMs;
     if (atMs - w.fromMs > this.longestRunMs) this.longestRunMs = atMs - w.fromMs;
@@ -82,10 +93,9 @@ export class SendsAfter429 {
         value: 0,
         summary: `no attempt reached a route while it asked to wait (${count(this.throttles)} 429s with Retry-After)`,
       };
-    const routes = [...this.routes]
-      .filter(([, w]) => w.sends > 0)
-      .sort(([a, x], [b, y]) => y.sends - x.sends || a.localeCompare(b))
-      .map(([route, w]) => `${route} ${count(w.sends)}`);
+    const routes = [...this.sendsByRoute]
+      .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+      .map(([route, sends]) => `${route} ${count(sends)}`);
     return {
       ...base,
       ok: false,

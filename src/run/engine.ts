@@ -381,7 +381,9 @@ export class Engine {
     const category: ErrorCategory | undefined =
       verdict.type === "done" ? undefined : verdict.category;
     const { findings } = this.o;
-    if (findings) {
+    // Most requests are one attempt, answered: the (lazy) findings need only its start.
+    const firstAnswered = category === undefined && request.tried.length === 1;
+    if (findings && !firstAnswered) {
       const p = request.planned;
       if (!this.o.gateway) {
         const { vendor, model } = this.routeParts(route);

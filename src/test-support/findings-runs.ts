@@ -63,6 +63,16 @@ export interface HandRun {
   settle?: boolean;
   /** When to settle a request, instead of after its last event (as the engine does at the client's end). */
   settleAt?: Record<number, number>;
+  /**
+   * Feed a lazy tracker as the embedded engine does: the end of a request's first
+   * attempt when it was answered, and the end of the try it completed, left out.
+   */
+  lazy?: boolean;
+  /**
+   * At one instant, ends before starts: the embedded engine's order (an attempt's
+   * answer is taken, then its retry sent), where a gateway run's replay has starts first.
+   */
+  endsFirst?: boolean;
 }
 
 /**
@@ -71,7 +81,18 @@ export interface HandRun {
  * settles each request after its last event. Returns the tracker and its findings by id.
  */
 export function feed(run: HandRun): { tracker: FindingsTracker; byId: Record<string, Finding> } {
-  const tracker = new FindingsTracker({ lanes: LANES, faults: [], ...run.ctx });
+  const tracker = new FindingsTracker(
+    { lanes: LANES, faults: [], ...run.ctx },
+    { lazy: run.lazy ?? false },
+  );
+  // Lazy: the requests whose first attempt was answered (the engine says no more of them).
+  const answeredFirst = new Set<number>();
+  if (run.lazy) {
+    const firsts = new Map<number, VendorAttempt>();
+    for (const a of run.attempts ?? [])
+      if (a.requestId !== undefined && !firsts.has(a.requestId)) firsts.set(a.requestId, a);
+    for (const [id, a] of firsts) if (a.outcome === "ok") answeredFirst.add(id);
+  }
   type Event = { t: number; order: number; go: () => void };
   const events: Event[] = [];
   const last = new Map<number, number>();
@@ -82,14 +103,16 @@ export function feed(run: HandRun): { tracker: FindingsTracker; byId: Record<str
     const { requestId, clientTry, vendor, model, receivedMs } = a;
     events.push({
       t: receivedMs,
-      order: 0,
+      order: run.endsFirst ? 2.5 : 0,
       go: () => tracker.attemptStarted({ requestId, clientTry, vendor, model, atMs: receivedMs }),
     });
-    events.push({ t: a.endedMs, order: 1, go: () => tracker.attemptEnded(a) });
+    if (!(requestId !== undefined && answeredFirst.has(requestId)))
+      events.push({ t: a.endedMs, order: 1, go: () => tracker.attemptEnded(a) });
     seen(requestId, a.endedMs);
   }
   for (const c of run.tries ?? []) {
-    events.push({ t: c.endedMs, order: 2, go: () => tracker.clientTryEnded(c) });
+    if (!answeredFirst.has(c.requestId))
+      events.push({ t: c.endedMs, order: 2, go: () => tracker.clientTryEnded(c) });
     seen(c.requestId, c.endedMs);
   }
   if (run.settle ?? true)
