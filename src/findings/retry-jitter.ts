@@ -6,8 +6,14 @@ const WAIT_FLOOR_MS = 50;
 const MIN_GAPS = 10;
 /** This share of an ordinal's gaps within the tolerance of one value: no jitter. */
 const CLUSTER_SHARE = 0.8;
-const TOLERANCE_FLOOR_WALL_MS = 5;
-const TOLERANCE_SHARE = 0.01;
+/**
+ * Two waits within this of each other are the same wait: 5%, and at least 20 wall
+ * ms (what a loaded loopback adds to a fixed 1 s sleep; at --speed 8 that is 160
+ * scenario ms). Jitter worth the name spreads waits far wider: the official SDKs'
+ * takes up to a quarter off each, and "full jitter" draws from the whole range.
+ */
+const TOLERANCE_FLOOR_WALL_MS = 20;
+const TOLERANCE_SHARE = 0.05;
 /**
  * Gaps are kept as counts per bucket of 0.1% relative width, far finer than the
  * 1% tolerance, so the store is bounded (about 11,000 buckets up to an hour per

@@ -40,3 +40,37 @@ describe("RouteHealth: a burst of 429s counts refusals of sends made after the r
     expect(route.state(100)).toBe("healthy");
   });
 });
+
+describe("RouteHealth: a long spell of cooling brings the route back in steps (P17)", () => {
+  const { openMs } = DEFAULT_TUNABLES.health;
+  const { steps, stepMs } = DEFAULT_TUNABLES.shift;
+
+  it("after a Retry-After as long as an open period, the route climbs its steps from the first", () => {
+    const route = health();
+    route.coolDown(openMs + 5_000, 0);
+    expect(route.state(openMs)).toBe("cooling");
+    const back = openMs + 5_000;
+    expect(route.weight(back)).toBe(steps[0]);
+    expect(route.weight(back + stepMs)).toBe(steps[1]);
+    expect(route.weight(back + (steps.length - 1) * stepMs)).toBe(1);
+  });
+
+  it("so do back-to-back cooldowns adding up to an open period (a storm of short 429s)", () => {
+    const route = health();
+    let t = 0;
+    while (t <= openMs) {
+      route.coolDown(t + 1_000, t);
+      t += 1_500; // each 429 a moment after the last cooldown ended
+    }
+    expect(route.weight(t + 1_000)).toBe(steps[0]);
+  });
+
+  it("while short cooldowns a step apart, or one short cooldown, leave its weight whole", () => {
+    const route = health();
+    for (let t = 0; t < 4 * openMs; t += stepMs + 2_000) route.coolDown(t + 1_000, t);
+    expect(route.weight(4 * openMs)).toBe(1);
+    const once = health();
+    once.coolDown(2_000, 0);
+    expect(once.weight(2_000)).toBe(1);
+  });
+});

@@ -31,6 +31,8 @@ export interface HealthRules {
  */
 export class RouteHealth {
   cooldownUntilMs = Number.NEGATIVE_INFINITY;
+  /** When the current spell of back-to-back cooldowns began. */
+  private coolingSinceMs = Number.NEGATIVE_INFINITY;
   /** The route's send count when the latest 429 came back: later sends had heard it. */
   private sendsWhenThrottled = 0;
   /** When the route last came back from open: calls sent before then are old news. */
@@ -76,8 +78,20 @@ export class RouteHealth {
     return state === "half-open" && this.probesInFlight < this.policy.probes;
   }
 
-  coolDown(untilMs: number): void {
+  /**
+   * No fresh sends until untilMs (P14). Cooldowns back to back (each within a step
+   * of the last) are one spell of cooling; a spell as long as an open period (a
+   * storm of 429s, or a Retry-After of minutes) takes the route out as surely as
+   * opening it would, so it comes back at the first step of its weight and climbs
+   * (P17), not all at once.
+   */
+  coolDown(untilMs: number, nowMs: number): void {
+    if (nowMs > this.cooldownUntilMs + this.shift.stepMs) this.coolingSinceMs = nowMs;
     this.cooldownUntilMs = Math.max(this.cooldownUntilMs, untilMs);
+    if (this.rules.steps && this.cooldownUntilMs - this.coolingSinceMs >= this.policy.openMs) {
+      this.level = 0;
+      this.lastStepMs = Math.max(this.lastStepMs, this.cooldownUntilMs);
+    }
   }
 
   /**

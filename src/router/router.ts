@@ -404,7 +404,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
     const coolFor = Math.max(retryAfterMs ?? 0, this.config.cooldownMs);
     // P14 off: nothing holds sends back from a hot route, so nothing cools down.
     const coolDown = (untilMs: number) => {
-      if (this.rules.P14) health.coolDown(untilMs);
+      if (this.rules.P14) health.coolDown(untilMs, nowMs);
     };
     if (!this.rules.P5) {
       // Every failure alike: the vendor is treated as down, whatever it said
