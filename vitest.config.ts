@@ -1,13 +1,34 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Tests that start a real gateway (another process competing for this machine's two
+ * cores) run after everything else, on their own: the live timing of the parity
+ * suite must not share the machine with them.
+ */
+const GATEWAY_TESTS = ["src/**/*.gateway.test.ts"];
+
 // The JSON reporter feeds .ci/run's closing "N passed, N failed" line.
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts"],
     // A fresh dist/ for the child-process tests, and one temporary folder for the run.
     globalSetup: ["src/test-support/global-setup.ts"],
     reporters: ["default", ["json", { outputFile: "reports/test-results.json" }]],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["src/**/*.test.ts"],
+          exclude: GATEWAY_TESTS,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: "gateway", include: GATEWAY_TESTS, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

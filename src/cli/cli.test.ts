@@ -127,7 +127,10 @@ describe("gw-chaos run --mode sim (in-process)", () => {
       `generated ${report.ledger.generated}`,
     );
     const junit = readFileSync(join(dir, "junit.xml"), "utf8");
-    expect(junit.match(/<testcase /g)?.length).toBe(report.thresholds.length);
+    // One test case per threshold, and one per finding (in their own suite).
+    expect(junit.match(/<testcase /g)?.length).toBe(
+      report.thresholds.length + report.findings.length,
+    );
   });
 
   it("exits 1 when a threshold fails, and says which", async () => {

@@ -210,7 +210,8 @@ describe("docs/metrics.md", () => {
         .replace("<vendor>", "vendor-a")
         .replace("<stat>", "p95")
         .replace("<category>", "throttled")
-        .replace("<code>", "429");
+        .replace("<code>", "429")
+        .replace("<id>", "retryAmplification");
     const invalid = [...expressions].filter(
       (e) => typeof parseThreshold(`${concrete(e)}<1`, scopes) === "string",
     );

@@ -34,11 +34,20 @@ function builtMs(): number {
   }
 }
 
+/** Set once the run's folder exists: each test project runs this setup again. */
+const RUN_TMP = "GW_CHAOS_TEST_RUN_TMP";
+
 export default function setup(): () => void {
+  // One build and one folder for the whole run, however many projects ask.
+  if (process.env[RUN_TMP]) return () => {};
   buildIfStale();
   const runTmp = mkdtempSync(join(tmpdir(), "gw-chaos-tests-"));
   process.env.TMPDIR = runTmp;
-  return () => rmSync(runTmp, { recursive: true, force: true });
+  process.env[RUN_TMP] = runTmp;
+  return () => {
+    rmSync(runTmp, { recursive: true, force: true });
+    delete process.env[RUN_TMP];
+  };
 }
 
 function buildIfStale(): void {
