@@ -182,7 +182,7 @@ export async function main(io: Io): Promise<number> {
       "ports of the mocks: vendor i of the drill at n + i; give `gw-chaos run <scenario> --gateway URL` " +
         "(or `gw-chaos mock <scenario>`) the same --port-base n",
       portNumber,
-      4100,
+      4100, // DEFAULT_GATEWAY_CONFIG_PORT_BASE (src/gateway/mock-urls.ts), kept out of --help's imports
     )
     .option("--set <path=value>", "override one field of the scenario (repeatable)", collect, [])
     .addOption(
@@ -191,6 +191,11 @@ export async function main(io: Io): Promise<number> {
         "how a class uses its routes (default: fallback for portkey, in the drill's order; " +
           "loadbalance for litellm, one model group per class)",
       ).choices(["fallback", "loadbalance"]),
+    )
+    .option(
+      "--speed <n>",
+      "the --speed the run will use (default: the scenario's): the drill's timeouts are written in wall time",
+      positiveNumber,
     )
     .option("--out <file>", "write the config here instead of printing it")
     .action(async (kind: string, scenario: string, flags: GatewayConfigFlags) => {

@@ -1,7 +1,13 @@
 import { count, type Finding, rounded } from "./finding.js";
 
-/** Gaps shorter than this (wall ms) are immediate failovers, not waits. */
+/** Gaps shorter than this are immediate failovers, not waits. */
 const WAIT_FLOOR_MS = 50;
+/**
+ * Live, nor shorter than this many wall ms: a resend the harness made at once still
+ * leaves a few ms of timers and sockets, the same few every time (seen as 13 "waits"
+ * of 5 wall ms in a live lunch-rush at --speed 10: lockstep, but no wait at all).
+ */
+const WAIT_FLOOR_WALL_MS = 20;
 /** An ordinal is judged with this many gaps at least; the finding with this many in all. */
 const MIN_GAPS = 10;
 /** This share of an ordinal's gaps within the tolerance of one value: no jitter. */
@@ -35,7 +41,7 @@ export class RetryJitter {
 
   constructor(speed: number) {
     this.toleranceFloorMs = TOLERANCE_FLOOR_WALL_MS * speed;
-    this.waitFloorMs = Math.max(WAIT_FLOOR_MS, 5 * speed);
+    this.waitFloorMs = Math.max(WAIT_FLOOR_MS, WAIT_FLOOR_WALL_MS * speed);
   }
 
   /** The gap before the `ordinal`-th retry of a client try (1 = the first retry). */

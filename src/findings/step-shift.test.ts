@@ -30,6 +30,21 @@ const around = (back: (s: number) => number) => (t: number) =>
 const stepped = (s: number) => (s <= 10 ? 0.1 : s <= 20 ? 0.25 : s <= 30 ? 0.5 : 1);
 
 describe("stepShift (P17)", () => {
+  it("reads a gateway run's vendor shares without the harness's own requests to the gateway", () => {
+    // Each second the harness sends as many requests to gateway/chat as the vendors see.
+    const rows = series(300, 40, around(() => 1)).map((row) => ({
+      ...row,
+      routes: {
+        ...row.routes,
+        "gateway/chat": { sends: 40, throttled: 0, errors: 0, tokens: 0, share: 0 },
+      },
+    }));
+    const f = stepShift(rows, outage);
+    expect(f.ok).toBe(false);
+    expect(f.value).toBeGreaterThan(0.9);
+    expect(f.summary).toMatch(/vendor-a\/m rose by 1\.00/);
+  });
+
   it("fails a route that takes all its traffic back the second its fault ends", () => {
     const f = stepShift(
       series(

@@ -1,4 +1,5 @@
 import type { SeriesRow } from "../metrics/recorder.js";
+import { GATEWAY_VENDOR } from "../router/pass-through-router.js";
 import type { Finding, FindingsContext } from "./finding.js";
 import { rounded } from "./finding.js";
 
@@ -65,7 +66,7 @@ export function stepShift(
         const atMs = series[i - 1]!.t * 1000;
         if (atMs < w.fromMs || atMs >= w.toMs) continue;
         for (const route of Object.keys(series[i]!.routes)) {
-          if (!w.moves(route)) continue;
+          if (isGatewayRoute(route) || !w.moves(route)) continue;
           const rise = riseAt(series, i, route);
           if (rise && (!worst || rise.bound > worst.bound))
             worst = { ...rise, route, atS: series[i - 1]!.t, when: w.when };
@@ -113,7 +114,7 @@ function shareOver(series: readonly SeriesRow[], start: number, step: 1 | -1, ro
   let all = 0;
   for (let k = 0, i = start; k < MAX_WINDOW_ROWS && i >= 0 && i < series.length; k++, i += step) {
     const routes = series[i]!.routes;
-    for (const key in routes) all += routes[key]!.sends;
+    for (const key in routes) if (!isGatewayRoute(key)) all += routes[key]!.sends;
     mine += routes[route]?.sends ?? 0;
     if (all >= MIN_SENDS) break;
   }
@@ -121,4 +122,9 @@ function shareOver(series: readonly SeriesRow[], start: number, step: 1 | -1, ro
   // Agresti-Coull: a share of 0 or 1 over few sends is not certain.
   const p = (mine + 1) / (all + 2);
   return { share: mine / all, variance: (p * (1 - p)) / (all + 2) };
+}
+
+/** The harness's own requests to a gateway under test (gateway/<class>): not a vendor's share. */
+function isGatewayRoute(route: string): boolean {
+  return route.startsWith(`${GATEWAY_VENDOR}/`);
 }

@@ -18,10 +18,10 @@ interface LiteLlmFile {
   };
 }
 
-function configFor(ref: string, strategy: "loadbalance" | "fallback", portBase = 4100) {
+function configFor(ref: string, strategy: "loadbalance" | "fallback", portBase = 4100, speed = 1) {
   const scenario = loadScenario(ref, { cwd: process.cwd() });
   const servers = plannedMockServers(scenario.vendors, "127.0.0.1", portBase);
-  const text = liteLlmConfigYaml(scenario, servers, { strategy, drillRef: ref, portBase });
+  const text = liteLlmConfigYaml(scenario, servers, { strategy, drillRef: ref, portBase, speed });
   return { scenario, servers, text };
 }
 
@@ -77,6 +77,9 @@ describe("liteLlmConfigYaml", () => {
     });
     expect(file.router_settings).not.toHaveProperty("fallbacks");
     expect(file.litellm_settings.request_timeout).toBe(90);
+    // LiteLLM keeps wall time: at --speed 10, the drill's 90 s are 9 s.
+    const fast = parse(configFor(EVERY_FORMAT, "loadbalance", 4100, 10).text) as LiteLlmFile;
+    expect(fast.litellm_settings.request_timeout).toBe(9);
     expect(file.litellm_settings.model_group_settings.forward_client_headers_to_llm_api).toEqual([
       "chat",
       "batch",

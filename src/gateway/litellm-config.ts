@@ -24,6 +24,8 @@ export interface LiteLlmOptions {
   strategy: LiteLlmStrategy;
   /** The drill as the user named it, and the ports, for the header's commands. */
   drillRef: string;
+  /** The run's --speed: the drill's timeouts are scenario time, LiteLLM's wall time. */
+  speed: number;
   portBase: number;
 }
 
@@ -56,7 +58,8 @@ export function liteLlmConfigYaml(
     }
   }
   const groups = [...new Set(deployments.map((d) => d.group))];
-  const timeoutS = Math.max(...scenario.router.lanes.map((l) => l.timeoutMs)) / 1000;
+  const timeoutS =
+    Math.max(...scenario.router.lanes.map((l) => l.timeoutMs)) / 1000 / options.speed;
 
   // LiteLLM reads its config with PyYAML, a YAML 1.1 parser: written as 1.1, a
   // string such as api_version 2024-10-21 is quoted instead of read back as a date.
@@ -105,7 +108,7 @@ export function liteLlmConfigYaml(
       " The drill's order of preference: where a class goes once its first route has failed num_retries times or cools down.",
   });
   commentKeys(doc.get("litellm_settings", true) as YAMLMap, {
-    request_timeout: ` Seconds per attempt: the drill's longest lane timeout, so the proxy never cuts a request the client still waits for.`,
+    request_timeout: ` Wall seconds per attempt: the drill's longest lane timeout at the run's --speed (${options.speed}), so the proxy never cuts a request the client still waits for.`,
     model_group_settings: ` Pass ${REQUEST_ID_HEADER} through, so each mock can tell which client request an attempt serves.`,
   });
   return doc.toString({ lineWidth: 0 });

@@ -3,6 +3,12 @@ import type { VendorSpec } from "../vendor/types.js";
 import { formatFor } from "../vendor/wire/formats.js";
 
 /**
+ * The mocks' first port in a config `gateway-config` writes, and so where `run
+ * --gateway` puts them for a gateway configured from a file, unless --port-base says.
+ */
+export const DEFAULT_GATEWAY_CONFIG_PORT_BASE = 4100;
+
+/**
  * Where `gw-chaos mock <drill> --port-base N` will listen, worked out without
  * starting anything: vendor i of the drill gets port N + i, and its base URL is
  * the origin plus its wire format's basePath (what an official SDK takes as its

@@ -177,6 +177,18 @@ function checkedWeights(input: PortkeyConfigInput): number[] {
   return [...weights];
 }
 
+/**
+ * Portkey's per-attempt timeout for a drill: its first lane's timeout, in wall ms at
+ * the run's speed (Portkey keeps wall time; the drill, scenario time).
+ */
+export function portkeyRequestTimeoutMs(
+  scenario: Pick<ResolvedScenario, "router">,
+  speed: number,
+): number | undefined {
+  const first = [...scenario.router.lanes].sort((a, b) => a.priority - b.priority)[0];
+  return first === undefined ? undefined : Math.max(1, Math.round(first.timeoutMs / speed));
+}
+
 export interface PortkeyScenarioOptions {
   strategy: PortkeyStrategy;
   retry?: PortkeyRetry;

@@ -345,3 +345,48 @@ describe("the fleet's attempts() on a worker thread", () => {
     await expect(fleet.attempts()).rejects.toThrow(/after the fleet closed/);
   });
 });
+
+describe("attempts({ endOpen }) at the end of a run", () => {
+  it("ends what is still open as it stands: a call a gateway never let go of shows as stalled", async () => {
+    fleet = await startMockFleet({
+      vendors: [testVendor("vendor-a", [roomy])],
+      faults: [
+        { id: "f", kind: "stall", vendor: "vendor-a", fromMs: 0, untilMs: 60_000, probability: 1 },
+      ],
+      seed: 1,
+      speed: 100,
+      host: "127.0.0.1",
+      scenarioDurationMs: 60_000,
+    });
+    const [s] = fleet.servers;
+    const abort = new AbortController();
+    // Held open by its caller, never answered.
+    const held = fetch(`${s!.baseUrl}/chat/completions`, {
+      method: "POST",
+      signal: abort.signal,
+      headers: { authorization: "Bearer k", [REQUEST_ID_HEADER]: "7.0" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }),
+    }).catch(() => undefined);
+    try {
+      // Once the vendor holds it (one call in flight)...
+      const inFlight = async () => {
+        const res = await fetch(`${s!.origin}/_gw/state`);
+        return ((await res.json()) as Json).models["gpt-4o-mini"].inFlight as number;
+      };
+      for (let i = 0; i < 400 && (await inFlight()) === 0; i++)
+        await new Promise((r) => setTimeout(r, 5));
+      expect(await inFlight()).toBe(1);
+      // ...it is not logged while it is open...
+      expect((await fleet.attempts()).attempts).toEqual([]);
+      // ...until the run reads its log for good: then it is a stall, as it stood.
+      const ended = await fleet.attempts({ endOpen: true });
+      expect(ended.attempts.map((a) => [a.requestId, a.clientTry, a.outcome, a.status])).toEqual([
+        [7, 0, "stalled", 0],
+      ]);
+      expectOrdered(ended.attempts);
+    } finally {
+      abort.abort();
+      await held;
+    }
+  });
+});

@@ -192,6 +192,8 @@ const FIRST_CAPACITY = 1024;
 
 /** One server's attempts, in the order they ended, up to `cap` of them. */
 export class AttemptLog {
+  /** Exchanges under way: ended as they stand when a run reads the log for good. */
+  private readonly openRecords = new Set<AttemptRecord>();
   private count = 0;
   private droppedCount = 0;
   private capacity = 0;
@@ -222,8 +224,23 @@ export class AttemptLog {
     return this.droppedCount;
   }
 
+  /** An exchange begins: it is logged when it ends, or by endOpen. */
+  open(record: AttemptRecord): void {
+    this.openRecords.add(record);
+  }
+
+  /**
+   * Ends every exchange still under way as it stands now (a stall stays a stall,
+   * anything else was hung up on): a run reads its log once its traffic is done,
+   * and a gateway that never lets go of a silent call must still show it.
+   */
+  endOpen(nowMs: number): void {
+    for (const record of this.openRecords) this.end(record, 0, nowMs);
+  }
+
   /** Ends an open record as it stands and logs it; a record already ended is left alone. */
   end(record: AttemptRecord, status: number, nowMs: number): void {
+    this.openRecords.delete(record);
     if (record.endedMs >= 0) return;
     record.endedMs = nowMs;
     if (this.count >= this.cap) {
@@ -245,6 +262,7 @@ export class AttemptLog {
 
   /** Forgets every record and the dropped count. */
   clear(): void {
+    this.openRecords.clear();
     this.count = 0;
     this.droppedCount = 0;
     this.capacity = 0;

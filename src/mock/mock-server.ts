@@ -307,6 +307,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       match.streamByPath ?? false,
       now,
     );
+    attempts.open(attempt);
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;

@@ -382,7 +382,8 @@ export class Engine {
       verdict.type === "done" ? undefined : verdict.category;
     const { findings } = this.o;
     // Most requests are one attempt, answered: the (lazy) findings need only its start.
-    const firstAnswered = category === undefined && request.tried.length === 1;
+    // (A gateway run's findings are replayed whole: there, every client try counts.)
+    const firstAnswered = !this.o.gateway && category === undefined && request.tried.length === 1;
     if (findings && !firstAnswered) {
       const p = request.planned;
       if (!this.o.gateway) {

@@ -26,5 +26,5 @@ export type FleetWorkerMessage =
  */
 export type FleetWorkerCommand =
   | { type: "clock"; startMonotonicMs: number }
-  | { type: "attempts"; id: number }
+  | { type: "attempts"; id: number; endOpen?: boolean }
   | { type: "close" };

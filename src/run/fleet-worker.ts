@@ -61,6 +61,7 @@ port.on("message", async (command: FleetWorkerCommand) => {
     return;
   }
   if (command.type === "attempts") {
+    if (command.endOpen) for (const s of servers) s.attempts.endOpen(scheduler.now());
     const logs: AttemptColumns[] = servers.map((s) => s.attempts.columns());
     // The columns are fresh copies: moved to the run's thread, not cloned again.
     port.postMessage(

@@ -1,4 +1,4 @@
-import { portkeyConfigsForScenario } from "../gateway/portkey-config.js";
+import { portkeyConfigsForScenario, portkeyRequestTimeoutMs } from "../gateway/portkey-config.js";
 import type { RouteInfo } from "../metrics/recorder.js";
 import { gatewayRoute, GATEWAY_VENDOR } from "../router/pass-through-router.js";
 import { splitRouteId } from "../router/types.js";
@@ -21,7 +21,7 @@ export interface GatewayOptions {
  * What the harness asks a gateway for, per traffic class:
  * - portkey: the class's first model, with an `x-portkey-config` whose targets are
  *   the class's mocks (custom_host), falling back in the drill's order, with
- *   Portkey's retries and, per attempt, the first lane's timeout;
+ *   Portkey's retries and, per attempt, the first lane's timeout in wall time;
  * - openai-compatible (LiteLLM and the like): the class's name as the model, which
  *   the gateway's own config maps to the mocks (`gw-chaos gateway-config litellm`).
  */
@@ -29,18 +29,20 @@ export function gatewayTarget(
   scenario: ResolvedScenario,
   servers: readonly FleetServer[],
   gateway: GatewayOptions,
+  /** The run's --speed: Portkey's timeout is wall time, the drill's scenario time. */
+  speed: number,
 ): GatewayTarget {
   const classes = new Map<string, { model: string; headers?: Record<string, string> }>();
   if (gateway.kind === "openai-compatible") {
     for (const cls of Object.keys(scenario.router.classes)) classes.set(cls, { model: cls });
     return { url: gateway.url, classes };
   }
-  const firstLane = [...scenario.router.lanes].sort((a, b) => a.priority - b.priority)[0];
+  const requestTimeoutMs = portkeyRequestTimeoutMs(scenario, speed);
   const configs =
     gateway.configs ??
     portkeyConfigsForScenario(scenario, servers, {
       strategy: "fallback",
-      ...(firstLane ? { requestTimeoutMs: firstLane.timeoutMs } : {}),
+      ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
     });
   for (const [cls, routes] of Object.entries(scenario.router.classes)) {
     const config = configs[cls];

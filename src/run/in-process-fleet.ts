@@ -91,8 +91,9 @@ export async function startFleetInProcess(options: FleetOptions): Promise<MockFl
     })),
     failed: new Promise<never>(() => {}),
     // Refused after close() as the worker fleet's is, so a run behaves the same on either.
-    attempts: async () => {
+    attempts: async (options) => {
       if (closed) throw attemptsAfterClose();
+      if (options?.endOpen) for (const s of servers) s.attempts.endOpen(scheduler.now());
       return mergeAttempts(servers.map((s) => s.attempts.columns()));
     },
     close: async () => {

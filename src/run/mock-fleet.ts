@@ -52,7 +52,7 @@ export interface MockFleet {
    * ask before close() (called then, it answers before the servers shut). Rejects
    * with a RunError once the fleet is closed or its worker is gone.
    */
-  attempts(): Promise<FleetAttempts>;
+  attempts(options?: { endOpen?: boolean }): Promise<FleetAttempts>;
   /** Stops every server, socket and thread of the fleet. */
   close(): Promise<void>;
 }

@@ -22,6 +22,7 @@ import { Engine, type SecondSnapshot } from "./engine.js";
 import { type HarnessHealth, HarnessMonitor, simHarnessHealth } from "./harness-health.js";
 import { type MockFleet, startMockFleet } from "./mock-fleet.js";
 import { RunError } from "./run-error.js";
+import { InputError } from "../scenario/problems.js";
 
 export type Mode = "live" | "sim";
 
@@ -103,7 +104,7 @@ export async function runScenario(
   const plan = new TrafficStream(scenario.traffic, scenario.durationMs, options.seed);
   const { gateway } = options;
   if (gateway && options.mode === "sim")
-    throw new Error("--gateway needs live mode: a gateway answers over real HTTP");
+    throw new InputError(["--gateway needs live mode: a gateway answers over real HTTP"]);
   // With a gateway under test, the harness's own requests go to gateway/<class>.
   const routes = [...routeInfos(scenario), ...(gateway ? gatewayRouteInfos(scenario) : [])];
   const recorder = new Recorder(
@@ -206,7 +207,7 @@ export async function runScenario(
     options.onMocksReady?.(mocks.map((m) => ({ vendor: m.vendor, baseUrl: m.baseUrl })));
     const clientTries = gateway ? new ClientTryLog() : undefined;
     upstream = gateway
-      ? new GatewayUpstream(gatewayTarget(scenario, mocks, gateway), scheduler)
+      ? new GatewayUpstream(gatewayTarget(scenario, mocks, gateway, options.speed), scheduler)
       : HttpUpstream.forMocks(scenario.vendors, mocks, scheduler);
     const monitor = new HarnessMonitor(options.speed);
     const engine = new Engine({
@@ -233,7 +234,8 @@ export async function runScenario(
     const harness = monitor.stop();
     if (!gateway || !clientTries) return { ...common, ...outcome, findings: findingsOf(), harness };
     // Only the mocks saw the gateway's attempts: book them, then judge both sides.
-    const log = await fleet.attempts();
+    // What the gateway still holds open (a silent call it never let go of) ends now.
+    const log = await fleet.attempts({ endOpen: true });
     bookVendorSide(recorder, log.attempts);
     replayGatewayRun(tracker, clientTries.tries, log.attempts);
     return {

@@ -76,13 +76,14 @@ export function startFleetInWorker(options: FleetOptions): Promise<MockFleet> {
     }
     asked.clear();
   });
-  const attempts = () => {
+  const attempts = (options?: { endOpen?: boolean }) => {
     // Asked once close() began, the worker might be gone before it answers.
     if (state !== "serving") return Promise.reject(attemptsAfterClose());
     return new Promise<FleetAttempts>((resolve, reject) => {
       const id = nextAsk++;
       asked.set(id, { resolve, reject });
-      worker.postMessage({ type: "attempts", id } satisfies FleetWorkerCommand);
+      const endOpen = options?.endOpen === true;
+      worker.postMessage({ type: "attempts", id, endOpen } satisfies FleetWorkerCommand);
     });
   };
 

@@ -2,7 +2,10 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { liteLlmConfigYaml } from "../../gateway/litellm-config.js";
 import { plannedMockServers } from "../../gateway/mock-urls.js";
-import { portkeyConfigsForScenario } from "../../gateway/portkey-config.js";
+import {
+  portkeyConfigsForScenario,
+  portkeyRequestTimeoutMs,
+} from "../../gateway/portkey-config.js";
 import { InputError } from "../../scenario/input-error.js";
 import { loadScenario } from "../../scenario/loader.js";
 import { parseOverride } from "../../scenario/overrides.js";
@@ -12,14 +15,13 @@ import type { Io } from "../io.js";
 export const GATEWAY_CONFIG_KINDS = ["litellm", "portkey"] as const;
 export type GatewayConfigKind = (typeof GATEWAY_CONFIG_KINDS)[number];
 
-/** Where the mocks listen unless --port-base says otherwise; `gw-chaos mock` must use the same. */
-export const DEFAULT_GATEWAY_PORT_BASE = 4100;
-
 export interface GatewayConfigFlags {
   portBase: number;
   set: string[];
   out?: string;
   strategy?: "fallback" | "loadbalance";
+  /** The speed the run will go at: a gateway's timeouts are wall time. */
+  speed?: number;
 }
 
 /** The host the mocks listen on by default (`gw-chaos mock --host`). */
@@ -50,10 +52,15 @@ export function gatewayConfigCommand(
     ]);
   }
   const servers = plannedMockServers(scenario.vendors, MOCK_HOST, flags.portBase);
+  // The drill's times are scenario time; the gateway keeps wall time (run --speed).
+  const speed = flags.speed ?? scenario.speed;
   const text =
     kind === "portkey"
       ? `${JSON.stringify(
-          portkeyConfigsForScenario(scenario, servers, { strategy: flags.strategy ?? "fallback" }),
+          portkeyConfigsForScenario(scenario, servers, {
+            strategy: flags.strategy ?? "fallback",
+            requestTimeoutMs: portkeyRequestTimeoutMs(scenario, speed),
+          }),
           null,
           2,
         )}\n`
@@ -61,6 +68,7 @@ export function gatewayConfigCommand(
           strategy: flags.strategy ?? "loadbalance",
           drillRef: drill,
           portBase: flags.portBase,
+          speed,
         });
   if (flags.out === undefined) {
     io.stdout.write(text);

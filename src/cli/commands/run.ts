@@ -10,9 +10,11 @@ import { renderMarkdownReport } from "../../report/markdown-report.js";
 import { renderTerminalReport } from "../../report/terminal-report.js";
 import { collectThresholds, evaluateThresholds } from "../../report/thresholds-check.js";
 import { isPresetName } from "../../router/presets.js";
+import { DEFAULT_GATEWAY_CONFIG_PORT_BASE } from "../../gateway/mock-urls.js";
+import { assertGatewayReachable } from "../../run/gateway-reachable.js";
 import type { GatewayOptions } from "../../run/gateway-target.js";
 import { runScenario } from "../../run/run-scenario.js";
-import { loadScenario } from "../../scenario/loader.js";
+import { loadScenario, type ResolvedScenario } from "../../scenario/loader.js";
 import { parseOverride } from "../../scenario/overrides.js";
 import { InputError } from "../../scenario/problems.js";
 import { ExitCode } from "../exit-codes.js";
@@ -138,7 +140,14 @@ async function runOnce(
   );
   const seed = flags.seed ?? scenario.seed;
   const speed = flags.speed ?? scenario.speed;
-  const gateway = gatewayOptions(io, flags);
+  const gateway = gatewayOptions(io, flags, scenario);
+  // A gateway that is not running fails here, in one line, before anything starts.
+  if (gateway) await assertGatewayReachable(gateway.url);
+  // A gateway configured from a file (LiteLLM) names the mocks' ports: the ones
+  // gateway-config writes unless told otherwise.
+  const portBase =
+    flags.portBase ??
+    (gateway?.kind === "openai-compatible" ? DEFAULT_GATEWAY_CONFIG_PORT_BASE : undefined);
 
   const progress =
     flags.quiet || flags.json || flags.mode === "sim" ? undefined : new ProgressLine(io);
@@ -154,7 +163,7 @@ async function runOnce(
   try {
     if (flags.mode === "live" && !flags.quiet && !flags.json) {
       io.stderr.write(
-        `gw-chaos: ${scenario.name}, live on loopback at ${speed}x: ` +
+        `gw-chaos: ${scenario.name}, live on loopback at ${speed}x${gateway ? ` through the gateway at ${gateway.url}` : ""}: ` +
           `${Math.round(scenario.durationMs / 1000)} s of scenario time in about ${Math.ceil(scenario.durationMs / 1000 / speed)} s\n`,
       );
     }
@@ -164,7 +173,7 @@ async function runOnce(
       speed,
       signal: interrupt.signal,
       ...(gateway ? { gateway } : {}),
-      ...(flags.portBase !== undefined ? { portBase: flags.portBase } : {}),
+      ...(portBase !== undefined ? { portBase } : {}),
       ...(progress ? { onSecond: (s) => progress.update(s) } : {}),
     });
   } finally {
@@ -202,7 +211,11 @@ async function runOnce(
 }
 
 /** --gateway, --gateway-kind and --gateway-config, checked before anything starts. */
-function gatewayOptions(io: Io, flags: RunFlags): GatewayOptions | undefined {
+function gatewayOptions(
+  io: Io,
+  flags: RunFlags,
+  scenario: ResolvedScenario,
+): GatewayOptions | undefined {
   if (flags.gateway === undefined) {
     if (flags.gatewayConfig !== undefined)
       throw new InputError(["--gateway-config: give it with --gateway <url>"]);
@@ -239,6 +252,11 @@ function gatewayOptions(io: Io, flags: RunFlags): GatewayOptions | undefined {
   if (typeof configs !== "object" || configs === null || Array.isArray(configs))
     throw new InputError([
       `${flags.gatewayConfig}: expected an object of Portkey configs by traffic class, { "<class>": { ... } }`,
+    ]);
+  const missing = Object.keys(scenario.router.classes).filter((cls) => !(cls in configs));
+  if (missing.length > 0)
+    throw new InputError([
+      `${flags.gatewayConfig}: no Portkey config for traffic class ${missing.map((c) => `"${c}"`).join(", ")} (the drill's classes: ${Object.keys(scenario.router.classes).join(", ")})`,
     ]);
   return { url: url.href, kind: "portkey", configs: configs as Record<string, unknown> };
 }
