@@ -332,3 +332,42 @@ describe("silentUpstream (P9)", () => {
     expect(run(130_000).ok).toBe(false);
   });
 });
+
+describe("a gateway that drops the request-id header", () => {
+  it("leaves the per-request findings unjudged, saying why, while sends inside a Retry-After still count", () => {
+    // Ten requests, each retried on vendor-a three times 1 s apart, inside a 429's 30 s wait.
+    const attempts: VendorAttempt[] = [
+      attempt(undefined, undefined, 0, 10, {
+        status: 429,
+        outcome: "throttled",
+        retryAfterMs: 30_000,
+      }),
+    ];
+    for (let r = 0; r < 10; r++)
+      for (let k = 0; k < 3; k++) {
+        const t = 1_000 + r * 5_000 + k * 1_000;
+        attempts.push(
+          attempt(undefined, undefined, t, t + 10, { status: 500, outcome: "server-error" }),
+        );
+      }
+    const { byId } = feed({ attempts });
+    for (const id of ["retryAmplification", "retryJitter", "retryAfterEdge", "cutStream"]) {
+      expect(byId[id], id).toMatchObject({ ok: true, value: null });
+      expect(byId[id]!.summary, id).toMatch(
+        /not judged: 31 of 31 attempts .*x-gw-chaos-request-id/,
+      );
+    }
+    expect(byId.sendsAfter429).toMatchObject({ ok: false });
+    expect(byId.sendsAfter429!.value).toBeGreaterThan(0);
+  });
+
+  it("is judged as usual when most attempts carry it", () => {
+    const attempts = [
+      attempt(1, 0, 0, 10),
+      attempt(2, 0, 20, 30),
+      attempt(undefined, undefined, 40, 50),
+    ];
+    const { byId } = feed({ attempts, tries: [clientTry(1, 0, 0, 10), clientTry(2, 0, 20, 30)] });
+    expect(byId.retryAmplification!.summary).not.toMatch(/not judged/);
+  });
+});

@@ -23,7 +23,7 @@ import { SendsAfter429 } from "./sends-after-429.js";
 import { SilentUpstream } from "./silent-upstream.js";
 import { stepShift } from "./step-shift.js";
 import { tenantIsolation } from "./tenant-isolation.js";
-import type { VendorAttempt } from "./vendor-attempt.js";
+import { REQUEST_ID_HEADER, type VendorAttempt } from "./vendor-attempt.js";
 
 export type { Finding, FindingsContext, FindingsInput } from "./finding.js";
 
@@ -213,12 +213,31 @@ export class FindingsTracker implements FindingsSink {
         if (t.stallHoldMs !== undefined)
           this.silent.held(t.stallHoldMs, t.lane ?? r.lane, silent.tally);
       }
-    return [
+    const perRequest = [
       this.amplification.finding(),
-      this.sendsAfter429.finding(),
       this.jitter.finding(),
       edge.finding(),
       cut.finding(),
+    ];
+    // A gateway that drops the request-id header hides which request each attempt
+    // served: what is judged per request is then not judged at all, and says why.
+    // (A silent call is judged by its own length, request or not.)
+    const { unattributed, attempts } = this.amplification.untagged;
+    const blind = unattributed > 0 && unattributed * 2 >= attempts;
+    const [amplification, jitter, edgeFinding, cutFinding] = blind
+      ? perRequest.map((f) => ({
+          ...f,
+          ok: true,
+          value: null,
+          summary: `not judged: ${unattributed} of ${attempts} attempts reached the vendors without the ${REQUEST_ID_HEADER} header, so which request each served is unknown (have the gateway pass it on, e.g. Portkey's forward_headers)`,
+        }))
+      : perRequest;
+    return [
+      amplification!,
+      this.sendsAfter429.finding(),
+      jitter!,
+      edgeFinding!,
+      cutFinding!,
       silent.finding(),
       stepShift(input.series, this.ctx.faults),
       tenantIsolation(input.tenants),

@@ -40,6 +40,11 @@ export class RetryAmplification {
     if (nth > this.mostByOneRequest) this.mostByOneRequest = nth;
   }
 
+  /** Attempts that came without a request id, and all attempts. */
+  get untagged(): { unattributed: number; attempts: number } {
+    return { unattributed: this.unattributed, attempts: this.attempts };
+  }
+
   unattributedAttempt(atMs: number): void {
     this.window(Math.floor(atMs / WINDOW_MS)).attempts++;
     this.attempts++;

@@ -8,8 +8,9 @@
  * The header the harness sends with every request, `<requestId>.<clientTry>`
  * (e.g. `1042.0`), so a vendor can tell which user request, and which of the
  * client's tries of it, an attempt serves. A gateway passes it through (Portkey
- * forwards it when the config names it in `forward_headers`); when it does not,
- * the attempt is matched to a request by timing.
+ * forwards it when the config names it in `forward_headers`). When it does not,
+ * the attempt is counted (retry amplification, sends inside a Retry-After) but
+ * belongs to no request: the findings judged per request say they cannot be.
  */
 export const REQUEST_ID_HEADER = "x-gw-chaos-request-id";
 

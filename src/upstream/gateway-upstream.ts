@@ -2,8 +2,12 @@ import type { Clock } from "../clock/clock.js";
 import { HttpUpstream, type VendorEndpoint } from "./http-upstream.js";
 import type { Attempt, AttemptResult, Upstream } from "./upstream.js";
 
-/** Connections to the gateway per traffic class (the client side of a busy app). */
-const CONNECTIONS_PER_CLASS = 64;
+/**
+ * Connections to the gateway per traffic class: enough that a gateway holding many
+ * silent calls does not queue the harness's next requests inside its own pool (that
+ * wait would be the harness's, reported as the gateway's).
+ */
+const CONNECTIONS_PER_CLASS = 512;
 
 /** The kinds of gateway `--gateway-kind` names: what each needs to reach the mocks. */
 export type GatewayKind = "portkey" | "openai-compatible";
