@@ -1,20 +1,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { freePort } from "../test-support/free-port.js";
 import { testIo } from "../test-support/test-io.js";
 import { main } from "./main.js";
-
-/** A loopback port nothing listens on (taken, then let go). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function run(args: string[]) {
   const dir = mkdtempSync(join(tmpdir(), "gw-chaos-gateway-flags-"));
@@ -27,7 +17,7 @@ async function run(args: string[]) {
 
 describe("run --gateway: what is wrong is said in one line, before anything starts", () => {
   it("a gateway that takes no connections exits 3, naming its URL", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { code, err } = await run(["--gateway", `http://127.0.0.1:${port}`]);
     expect(code).toBe(3);
     expect(err.split("\n")[0]).toBe(

@@ -1,27 +1,15 @@
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startMockFleet } from "../run/mock-fleet.js";
 import { loadProfile, toVendorSpec } from "../scenario/loader.js";
 import { builtInProfileNames, PROFILES_DIR } from "../scenario/registry.js";
+import { freePort } from "../test-support/free-port.js";
 import { mockOrigin, plannedMockServers } from "./mock-urls.js";
 
 /** Every built-in profile: every wire format the mocks speak. */
 const vendors = builtInProfileNames().map((name) =>
   toVendorSpec(name, loadProfile(join(PROFILES_DIR, `${name}.yaml`), process.cwd())),
 );
-
-/** A port the OS has free now, well below the top so that a run of ports fits after it. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startOnFreeBase() {
   for (let tries = 0; tries < 5; tries++) {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.js";
 
 /** The open-source Portkey gateway, a dev dependency (its one built file). */
 const START_SERVER = join(
@@ -20,18 +20,6 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** A port nobody listens on now (the gateway takes only --port=N, no port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * Starts a real Portkey gateway on a free port and waits until it answers
  * `GET /` (its banner is printed after a spinner, later than it listens). It has
@@ -39,6 +27,7 @@ function freePort(): Promise<number> {
  * 127.0.0.1. stop() kills it (it has no signal handlers of its own).
  */
 export async function startPortkey(timeoutMs = 20_000): Promise<RunningGateway> {
+  // (The gateway takes only --port=N, not port 0.)
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
