@@ -32,7 +32,11 @@ const stepped = (s: number) => (s <= 10 ? 0.1 : s <= 20 ? 0.25 : s <= 30 ? 0.5 :
 describe("stepShift (P17)", () => {
   it("reads a gateway run's vendor shares without the harness's own requests to the gateway", () => {
     // Each second the harness sends as many requests to gateway/chat as the vendors see.
-    const rows = series(300, 40, around(() => 1)).map((row) => ({
+    const rows = series(
+      300,
+      40,
+      around(() => 1),
+    ).map((row) => ({
       ...row,
       routes: {
         ...row.routes,
