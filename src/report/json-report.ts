@@ -1,6 +1,7 @@
 import type { Summary } from "../metrics/histogram.js";
 import type { LedgerTotals } from "../metrics/ledger.js";
 import type { Burn, SeriesRow } from "../metrics/recorder.js";
+import { GATEWAY_VENDOR } from "../router/pass-through-router.js";
 import type { RouterSummary } from "../router/router.js";
 import type { HarnessHealth } from "../run/harness-health.js";
 import type { RunResult } from "../run/run-scenario.js";
@@ -146,8 +147,13 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
       ...burn(tenant),
     };
   }
+  // A vendor's share is of what the vendors served: the harness's own requests to a
+  // gateway under test (gateway/<class>) are the same answers seen from the client.
+  const isVendor = (r: { info: { vendor: string } }) => r.info.vendor !== GATEWAY_VENDOR;
   let servedTotal = 0;
-  for (const route of recorder.routes.values()) servedTotal += route.served;
+  for (const route of recorder.routes.values()) if (isVendor(route)) servedTotal += route.served;
+  let clientTotal = 0;
+  for (const route of recorder.routes.values()) if (!isVendor(route)) clientTotal += route.served;
   const routes: RouteReport[] = [...recorder.routes.values()].map((r) => ({
     vendor: r.info.vendor,
     model: r.info.model,
@@ -157,7 +163,13 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
     ),
     errors: Object.fromEntries([...r.errors.entries()].sort(([a], [b]) => a.localeCompare(b))),
     ...burn(r),
-    share: servedTotal === 0 ? 0 : round(r.served / servedTotal, 4),
+    share: isVendor(r)
+      ? servedTotal === 0
+        ? 0
+        : round(r.served / servedTotal, 4)
+      : clientTotal === 0
+        ? 0
+        : round(r.served / clientTotal, 4),
     limits: { ...r.info.limits },
   }));
   const laneList = [...recorder.lanes.values()];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../findings/findings-tracker.js";
+import { buildJsonReport } from "../report/json-report.js";
 import { loadScenario, type ResolvedScenario } from "../scenario/loader.js";
 import { parseOverride } from "../scenario/overrides.js";
 import { type RunningGateway, startPortkey } from "../test-support/portkey-gateway.js";
@@ -103,6 +104,13 @@ describe("a real Portkey gateway under test (--gateway, --gateway-kind portkey)"
     const total = Object.values(seen).reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThanOrEqual(totals.ok);
     expect(seen["vendor-a/gpt-4o-mini"]).toBeGreaterThan(seen["vendor-b/gpt-4o-mini"] ?? 0);
+    // The vendors' shares are of what the vendors served, apart from the harness's own row.
+    const report = buildJsonReport(gateway, "test");
+    const vendorShare = report.routes
+      .filter((r) => r.vendor !== "gateway")
+      .reduce((sum, r) => sum + r.share, 0);
+    expect(vendorShare).toBeCloseTo(1, 3);
+    expect(report.routes.find((r) => r.vendor === "gateway")?.share).toBe(1);
     // Every attempt came tagged: the per-request findings were judged, not skipped.
     expect(finding(gateway, "retryAmplification").summary).not.toMatch(/not judged/);
   }, 90_000);
