@@ -99,7 +99,7 @@ export interface JsonReport {
   series: SeriesRow[];
   findings: { id: string; rule: string; ok: boolean; value: number | null; summary: string }[];
   /** The gateway under test (`--gateway`), or null when the embedded router routed. */
-  gateway: { url: string; kind: string } | null;
+  gateway: { url: string; kind: string; attemptsLogged: number; attemptsDropped: number } | null;
   /** What the embedded router did (all zero when a gateway was under test). */
   router: RouterSummary;
   harness: HarnessHealth;

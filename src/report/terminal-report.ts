@@ -294,7 +294,15 @@ function spend(b: BurnReport, c: ChalkInstance): string {
 function routerLine(report: JsonReport, c: ChalkInstance): string {
   // With a gateway under test, the harness only sent; there was no router of ours.
   if (report.gateway)
-    return `${c.bold("Gateway under test")}  ${report.gateway.kind} at ${report.gateway.url} · its attempts as the mock vendors saw them are in the routes table`;
+    return (
+      `${c.bold("Gateway under test")}  ${report.gateway.kind} at ${report.gateway.url} · ` +
+      `${n(report.gateway.attemptsLogged)} of its attempts reached the mock vendors (in the routes table)` +
+      (report.gateway.attemptsDropped > 0
+        ? c.yellow(
+            ` · ${n(report.gateway.attemptsDropped)} more not kept: the vendors' side is judged on the rest`,
+          )
+        : "")
+    );
   const r = report.router;
   const rules =
     r.rulesOff.length === 0

@@ -97,7 +97,12 @@ describe("a real Portkey gateway under test (--gateway, --gateway-kind portkey)"
     const totals = gateway.recorder.ledger.totals();
     expect(totals.balanced).toBe(true);
     expect(totals.ok).toBeGreaterThan(0);
-    expect(gateway.gateway).toEqual({ url: portkey.url, kind: "portkey" });
+    expect(gateway.gateway).toMatchObject({
+      url: portkey.url,
+      kind: "portkey",
+      attemptsDropped: 0,
+    });
+    expect(gateway.gateway!.attemptsLogged).toBeGreaterThanOrEqual(totals.ok);
     // Portkey falls back in the drill's order: the first route serves, the others
     // only when it refuses.
     const seen = vendorAttempts(gateway);

@@ -55,8 +55,17 @@ export interface RunResult {
   router: RouterSummary;
   /** Verdicts on the router or gateway under test, each citing its playbook rule. */
   findings: Finding[];
-  /** The gateway under test, when one was. */
-  gateway?: { url: string; kind: GatewayOptions["kind"] };
+  /**
+   * The gateway under test, when one was, and how many of its attempts the mocks
+   * logged and dropped (each keeps at most a million: past that, the vendors' side
+   * and the findings are judged on what was kept).
+   */
+  gateway?: {
+    url: string;
+    kind: GatewayOptions["kind"];
+    attemptsLogged: number;
+    attemptsDropped: number;
+  };
 }
 
 /** Scenario ms given to in-flight calls to finish after a stop. */
@@ -243,7 +252,12 @@ export async function runScenario(
       ...outcome,
       findings: findingsOf(),
       harness,
-      gateway: { url: gateway.url, kind: gateway.kind },
+      gateway: {
+        url: gateway.url,
+        kind: gateway.kind,
+        attemptsLogged: log.attempts.length,
+        attemptsDropped: log.dropped,
+      },
     };
   } finally {
     await upstream?.close();
