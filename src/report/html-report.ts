@@ -231,6 +231,9 @@ export function renderHtmlReport(report: JsonReport): string {
     `<h1>gw-chaos: ${esc(report.scenario)}</h1>`,
     `<div class="meta">${esc(report.description)}<br>mode ${esc(report.mode)} · seed ${report.seed}` +
       (report.mode === "live" ? ` · speed ${report.speed}x` : "") +
+      (report.gateway
+        ? ` · gateway under test: ${esc(report.gateway.kind)} at ${esc(report.gateway.url)}`
+        : "") +
       ` · ${n(report.durationMs / 1000)} s of scenario time${report.partial ? " · partial: the run was stopped" : ""} · ${verdict}${findingsVerdict}</div>`,
     `<p class="note">Shaded: fault windows. Red ticks at the top: the router's reactions (cooling, open, slow).</p>`,
     `<div class="charts">${charts.join("")}</div>`,

@@ -7,6 +7,7 @@ import { main } from "../cli/main.js";
 import { testIo } from "../test-support/test-io.js";
 import { findingsInOrder, formatFindingValue } from "./findings-format.js";
 import type { JsonReport } from "./json-report.js";
+import { renderHtmlReport } from "./html-report.js";
 import { renderJunitReport } from "./junit-report.js";
 import { renderMarkdownReport } from "./markdown-report.js";
 import { renderTerminalReport } from "./terminal-report.js";
@@ -211,5 +212,31 @@ describe("findings in every format", () => {
     // No findings: no findings suite.
     const none = parseJunit(renderJunitReport({ ...report, findings: [] }));
     expect(none.testsuites.testsuite).toHaveLength(1);
+  });
+});
+
+describe("a gateway under test", () => {
+  it("each format names the gateway instead of the embedded router, with what the mocks logged", () => {
+    const gateway = {
+      url: "http://127.0.0.1:8787/",
+      kind: "portkey",
+      attemptsLogged: 1033,
+      attemptsDropped: 0,
+    };
+    const viaGateway: JsonReport = { ...report, gateway };
+    const terminal = renderTerminalReport(viaGateway, { color: false });
+    expect(terminal).toContain(
+      "Gateway under test  portkey at http://127.0.0.1:8787/ · 1,033 of its attempts reached the mock vendors",
+    );
+    expect(terminal).not.toMatch(/^Router /m);
+    const md = renderMarkdownReport(viaGateway);
+    expect(md).toContain("### Gateway under test");
+    expect(md).not.toContain("### Router");
+    expect(renderHtmlReport(viaGateway)).toContain(
+      "gateway under test: portkey at http://127.0.0.1:8787/",
+    );
+    // The embedded router's report says nothing of a gateway.
+    expect(renderTerminalReport(report, { color: false })).toMatch(/^Router /m);
+    expect(renderMarkdownReport(report)).toContain("### Router");
   });
 });
