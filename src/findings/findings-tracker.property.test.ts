@@ -68,6 +68,26 @@ function build(requests: PlannedRequest[]) {
   return { attempts, tries };
 }
 
+/**
+ * The same requests as the embedded router makes them: an answered attempt completes
+ * its try and the request (nothing after it); a try with no answer ends in an error.
+ */
+function asEmbedded(requests: PlannedRequest[]): PlannedRequest[] {
+  return requests.map((r) => {
+    const tries: PlannedRequest["tries"] = [];
+    for (const tr of r.tries) {
+      const answered = tr.attempts.findIndex((a) => OUTCOMES[a.outcome]![0] === "ok");
+      if (answered < 0) {
+        tries.push({ ...tr, end: tr.end === "complete" ? "error-status" : tr.end });
+        continue;
+      }
+      tries.push({ ...tr, attempts: tr.attempts.slice(0, answered + 1), end: "complete" });
+      break;
+    }
+    return { ...r, tries };
+  });
+}
+
 describe("FindingsTracker properties", () => {
   it("holds no per-request state once every request has settled", () => {
     fc.assert(
@@ -148,5 +168,18 @@ describe("FindingsTracker properties", () => {
     const amplification = tracker.findings({ series: [], tenants: {} })[0]!;
     expect(amplification).toMatchObject({ id: "retryAmplification", value: 1 });
     expect(amplification.summary).toMatch(/20,000 for 20,000/);
+  });
+
+  it("lazy (the embedded router's runs): the eager verdicts, though first attempts that were answered are only started", () => {
+    fc.assert(
+      fc.property(fc.array(requestArb, { maxLength: 40 }), (requests) => {
+        const run = build(asEmbedded(requests));
+        // Both in the embedded engine's order: at one instant, an answer before its retry.
+        const eager = feed({ ...run, endsFirst: true });
+        const lazy = feed({ ...run, endsFirst: true, lazy: true });
+        expect(lazy.byId).toEqual(eager.byId);
+        expect(lazy.tracker.openRequests).toBe(0);
+      }),
+    );
   });
 });
