@@ -11,7 +11,6 @@ import { renderTerminalReport } from "../../report/terminal-report.js";
 import { collectThresholds, evaluateThresholds } from "../../report/thresholds-check.js";
 import { isPresetName } from "../../router/presets.js";
 import { DEFAULT_GATEWAY_CONFIG_PORT_BASE } from "../../gateway/mock-urls.js";
-import { assertGatewayReachable } from "../../run/gateway-reachable.js";
 import type { GatewayOptions } from "../../run/gateway-target.js";
 import { runScenario } from "../../run/run-scenario.js";
 import { loadScenario, type ResolvedScenario } from "../../scenario/loader.js";
@@ -141,8 +140,6 @@ async function runOnce(
   const seed = flags.seed ?? scenario.seed;
   const speed = flags.speed ?? scenario.speed;
   const gateway = gatewayOptions(io, flags, scenario);
-  // A gateway that is not running fails here, in one line, before anything starts.
-  if (gateway) await assertGatewayReachable(gateway.url);
   // A gateway configured from a file (LiteLLM) names the mocks' ports: the ones
   // gateway-config writes unless told otherwise.
   const portBase =
@@ -161,12 +158,13 @@ async function runOnce(
   });
   let result: Awaited<ReturnType<typeof runScenario>>;
   try {
-    if (flags.mode === "live" && !flags.quiet && !flags.json) {
+    // Said once the mocks listen (and a gateway under test was found to take connections:
+    // one that does not fails before, in one line).
+    const announce = () =>
       io.stderr.write(
         `gw-chaos: ${scenario.name}, live on loopback at ${speed}x${gateway ? ` through the gateway at ${gateway.url}` : ""}: ` +
           `${Math.round(scenario.durationMs / 1000)} s of scenario time in about ${Math.ceil(scenario.durationMs / 1000 / speed)} s\n`,
       );
-    }
     result = await runScenario(scenario, {
       mode: flags.mode,
       seed,
@@ -175,6 +173,7 @@ async function runOnce(
       ...(gateway ? { gateway } : {}),
       ...(portBase !== undefined ? { portBase } : {}),
       ...(progress ? { onSecond: (s) => progress.update(s) } : {}),
+      ...(flags.mode === "live" && !flags.quiet && !flags.json ? { onMocksReady: announce } : {}),
     });
   } finally {
     stopListening();
