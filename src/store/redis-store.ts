@@ -176,11 +176,14 @@ export class RedisStore implements SharedStore {
       return store;
     } catch (error) {
       await store.close();
-      // ioredis rejects with "Connection is closed."; the why (ECONNREFUSED ...) came
-      // as an error event just before.
-      throw new Error(
-        `cannot reach Redis at ${redactUrl(options.url)}: ${reason(store.lastError ?? error)}`,
-      );
+      // When the connection closes, ioredis rejects with "Connection is closed."; the
+      // why (ECONNREFUSED ...) came as an error event just before.
+      const why = isClosedError(error) && store.lastError ? store.lastError : error;
+      // A server that takes the connection and never answers fails the ready check.
+      const said = /timed out/i.test(reason(why))
+        ? `connected, but no answer within ${options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS} ms`
+        : reason(why);
+      throw new Error(`cannot reach Redis at ${redactUrl(options.url)}: ${said}`);
     } finally {
       clearTimeout(timer);
     }
@@ -301,6 +304,9 @@ export class RedisStore implements SharedStore {
       commandTimeout: this.options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
       connectTimeout: this.options.connectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS,
       retryStrategy: (attempt) => Math.min(50 * 2 ** (attempt - 1), 1000),
+      // A dropped connection that the server does not close (a hung Redis) is cut
+      // after this long, not ioredis's 2 s: nothing holds the process open.
+      disconnectTimeout: 100,
     });
     // Connection errors are expected while Redis is down; they show in the status.
     client.on("error", (error: Error) => {
@@ -405,6 +411,9 @@ async function shutDown(client: Redis): Promise<void> {
   client.disconnect(false);
   // Reconnecting: the retry timer is cleared and there is no socket, so no "end" comes.
   if (client.status === "end" || client.status === "reconnecting") return;
+  // disconnect() only half-closes; a server that never closes its side (one that
+  // hangs) would hold the socket for ioredis's disconnectTimeout. Cut it now.
+  client.stream?.destroy();
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, 1000);
     client.once("end", () => {
@@ -412,6 +421,10 @@ async function shutDown(client: Redis): Promise<void> {
       resolve();
     });
   });
+}
+
+function isClosedError(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith("Connection is closed");
 }
 
 /** The error's code (ECONNREFUSED, ENOTFOUND ...) or, failing that, its message. */
