@@ -18,6 +18,8 @@ interface LearnedLimit extends LimitObservation {
   refillsContinuously: boolean;
   /** Emptied by a 429: refilled steadily from zero until the vendor's next word. */
   emptiedByThrottle: boolean;
+  /** Other nodes' sends (P20) heard of when it was read. */
+  peerAtObservation: number;
 }
 
 /** Where one send stands among its route's sends. */
@@ -60,6 +62,9 @@ export class RouteBudget {
   private tokens: LearnedLimit | undefined;
   private requestsSent = 0;
   private tokensSent = 0;
+  /** What other router nodes sent to the route, as heard through the shared store (P20). */
+  private peerRequests = 0;
+  private peerTokens = 0;
   private staleBeforeSend = 0;
   private spendDay = 0;
   private spentTodayUsd = 0;
@@ -80,8 +85,17 @@ export class RouteBudget {
     if (mark.seq < this.staleBeforeSend) return;
     const requests = observation.requests;
     const tokens = observation.tokens ?? observation.inputTokens;
-    if (requests) this.requests = this.learn(this.requests, requests, mark, mark.seq + 1, nowMs);
-    if (tokens) this.tokens = this.learn(this.tokens, tokens, mark, mark.tokensAfter, nowMs);
+    if (requests)
+      this.requests = this.learn(
+        this.requests,
+        requests,
+        mark,
+        mark.seq + 1,
+        this.peerRequests,
+        nowMs,
+      );
+    if (tokens)
+      this.tokens = this.learn(this.tokens, tokens, mark, mark.tokensAfter, this.peerTokens, nowMs);
   }
 
   /**
@@ -96,6 +110,7 @@ export class RouteBudget {
       learned.remaining = 0;
       learned.observedAtMs = nowMs;
       learned.sentAtObservation = learned === this.requests ? this.requestsSent : this.tokensSent;
+      learned.peerAtObservation = learned === this.requests ? this.peerRequests : this.peerTokens;
       // What refills a slice-enforced limit is its window, not the per-minute reset:
       // assume a steady refill until an answer says more.
       learned.emptiedByThrottle = true;
@@ -108,6 +123,22 @@ export class RouteBudget {
   /** Sends made to the route so far. */
   get sends(): number {
     return this.requestsSent;
+  }
+
+  /** Tokens sent to the route so far (prompt and max_tokens of every send). */
+  get tokensSentSoFar(): number {
+    return this.tokensSent;
+  }
+
+  /**
+   * Sends other router nodes made to the route (P20), heard through the shared
+   * store: they use the same vendor budget, so they come off what this node
+   * believes is left. Heard late, some were already counted in the vendor's last
+   * word; counting them twice errs on the side of room to spare.
+   */
+  recordPeerSends(requests: number, tokens: number): void {
+    this.peerRequests += requests;
+    this.peerTokens += tokens;
   }
 
   /** Counts a send; returns where it stands among this route's sends. */
@@ -131,11 +162,11 @@ export class RouteBudget {
   estimate(nowMs: number): BudgetEstimate {
     const out: BudgetEstimate = {};
     if (this.requests) {
-      out.requests = this.available(this.requests, this.requestsSent, nowMs);
+      out.requests = this.available(this.requests, this.requestsSent, this.peerRequests, nowMs);
       out.requestLimit = this.requests.limit;
     }
     if (this.tokens) {
-      out.tokens = this.available(this.tokens, this.tokensSent, nowMs);
+      out.tokens = this.available(this.tokens, this.tokensSent, this.peerTokens, nowMs);
       out.tokenLimit = this.tokens.limit;
     }
     return out;
@@ -144,7 +175,10 @@ export class RouteBudget {
   /** Tokens left above the headroom floor (Infinity while the limit is unknown). */
   tokenRoom(headroom: number, nowMs: number): number {
     if (!this.tokens) return Number.POSITIVE_INFINITY;
-    return this.available(this.tokens, this.tokensSent, nowMs) - this.tokens.limit * (1 - headroom);
+    return (
+      this.available(this.tokens, this.tokensSent, this.peerTokens, nowMs) -
+      this.tokens.limit * (1 - headroom)
+    );
   }
 
   /** The learned token limit per minute, if any (P10's share is a share of it). */
@@ -170,9 +204,11 @@ export class RouteBudget {
       this.inFlight >= Math.max(1, Math.round(concurrency * headroom))
     )
       return false;
-    if (!this.fits(this.requests, this.requestsSent, 1, headroom, nowMs)) return false;
+    if (!this.fits(this.requests, this.requestsSent, this.peerRequests, 1, headroom, nowMs))
+      return false;
     if (!this.rules.allLimits) return true;
-    if (!this.fits(this.tokens, this.tokensSent, tokens, headroom, nowMs)) return false;
+    if (!this.fits(this.tokens, this.tokensSent, this.peerTokens, tokens, headroom, nowMs))
+      return false;
     if (dailySpendUsd !== undefined) {
       this.rollDay(nowMs);
       if (this.spentTodayUsd >= dailySpendUsd) return false;
@@ -194,10 +230,12 @@ export class RouteBudget {
     limit: LimitObservation,
     { seq, sentAtMs }: SendMark,
     sentAtObservation: number,
+    peerAtObservation: number,
     nowMs: number,
   ): LearnedLimit {
     if (!learned) {
       return {
+        peerAtObservation,
         limit: limit.limit,
         remaining: limit.remaining,
         resetMs: limit.resetMs,
@@ -229,31 +267,34 @@ export class RouteBudget {
     learned.resetMs = limit.resetMs;
     learned.observedAtMs = nowMs;
     learned.sentAtObservation = sentAtObservation;
+    learned.peerAtObservation = peerAtObservation;
     learned.seq = seq;
     learned.sentAtMs = sentAtMs;
     learned.emptiedByThrottle = false;
     return learned;
   }
 
-  private available(learned: LearnedLimit, sent: number, nowMs: number): number {
-    const { limit, remaining, resetMs, observedAtMs, sentAtObservation } = learned;
+  private available(learned: LearnedLimit, sent: number, peer: number, nowMs: number): number {
+    const { limit, remaining, resetMs, observedAtMs, sentAtObservation, peerAtObservation } =
+      learned;
     const elapsed = nowMs - observedAtMs;
     let refilled: number;
     if (resetMs <= 0 || elapsed >= resetMs) refilled = limit;
     else if (learned.refillsContinuously || learned.emptiedByThrottle || !this.rules.learnShape)
       refilled = remaining + ((limit - remaining) * elapsed) / resetMs;
     else refilled = remaining;
-    return Math.min(limit, refilled) - (sent - sentAtObservation);
+    return Math.min(limit, refilled) - (sent - sentAtObservation) - (peer - peerAtObservation);
   }
 
   private fits(
     learned: LearnedLimit | undefined,
     sent: number,
+    peer: number,
     cost: number,
     headroom: number,
     nowMs: number,
   ): boolean {
     if (!learned) return true;
-    return this.available(learned, sent, nowMs) - cost >= learned.limit * (1 - headroom);
+    return this.available(learned, sent, peer, nowMs) - cost >= learned.limit * (1 - headroom);
   }
 }

@@ -55,6 +55,13 @@ export class RouteHealth {
   private lastStepMs = 0;
   /** How often the route was opened, for reports. */
   openings = 0;
+  /**
+   * P20: this node's word is what other nodes wait on, so a cooldown ends in one
+   * trial send (half-open), not in the node's whole traffic, and a good answer to it
+   * clears the route for all of them.
+   */
+  trialAfterCooldown = false;
+  private trialDue = false;
 
   constructor(
     private readonly policy: HealthPolicy,
@@ -68,7 +75,8 @@ export class RouteHealth {
 
   state(nowMs: number): HealthState {
     if (this.opened) return nowMs < this.openUntilMs ? "open" : "half-open";
-    return nowMs < this.cooldownUntilMs ? "cooling" : "healthy";
+    if (nowMs < this.cooldownUntilMs) return "cooling";
+    return this.trialDue ? "half-open" : "healthy";
   }
 
   /** Whether a send may go now; in half-open, only while a probe slot is free. */
@@ -88,6 +96,7 @@ export class RouteHealth {
   coolDown(untilMs: number, nowMs: number): void {
     if (nowMs > this.cooldownUntilMs + this.shift.stepMs) this.coolingSinceMs = nowMs;
     this.cooldownUntilMs = Math.max(this.cooldownUntilMs, untilMs);
+    if (this.trialAfterCooldown) this.trialDue = true;
     if (this.rules.steps && this.cooldownUntilMs - this.coolingSinceMs >= this.policy.openMs) {
       this.level = 0;
       this.lastStepMs = Math.max(this.lastStepMs, this.cooldownUntilMs);
@@ -139,14 +148,42 @@ export class RouteHealth {
     return true;
   }
 
+  /** Another node's word that the route answers again (P20): a cooldown heard from it ends now. */
+  liftCooldown(nowMs: number): void {
+    this.cooldownUntilMs = Math.min(this.cooldownUntilMs, nowMs);
+    this.trialDue = false;
+  }
+
+  /**
+   * Another node opened the route (P20): it is out here until untilMs, then half-open
+   * (unless word comes first). True when that opened it here; an opening already in
+   * force here is only stretched, never shortened.
+   */
+  openUntil(untilMs: number, nowMs: number): boolean {
+    if (!this.rules.breaker || untilMs <= nowMs) return false;
+    if (this.opened) {
+      this.openUntilMs = Math.max(this.openUntilMs, untilMs);
+      return false;
+    }
+    this.opened = true;
+    this.openUntilMs = untilMs;
+    this.level = 0;
+    return true;
+  }
+
   /** A probe failed: another full open period before the next one. */
   probeFailed(nowMs: number): void {
     if (!this.opened) return;
     this.openUntilMs = nowMs + this.policy.openMs;
   }
 
-  /** A probe came back well: the route is healthy again, at the first step of its weight. */
+  /**
+   * A probe came back well: the route is healthy again, at the first step of its
+   * weight. (A trial after a cooldown only ends the trial: the route was never out.)
+   */
   recovered(nowMs: number): void {
+    this.trialDue = false;
+    if (!this.opened) return;
     this.opened = false;
     this.healthySinceMs = nowMs;
     this.throttles.clear();

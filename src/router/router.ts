@@ -98,6 +98,8 @@ interface RouteState {
   offered: number;
   taken: number;
   gateWeight: number;
+  /** P20: the end of this node's own cooldown (from its own answers), beside what it heard. */
+  ownCooldownUntilMs: number;
 }
 
 /** A class's routes in order of preference, with their states side by side (no lookups). */
@@ -138,6 +140,24 @@ export interface RouterEvent {
   t: number;
   route: RouteId;
   kind: HealthState | "slow" | "normal" | "probe";
+  /** With several router nodes: the node that noticed it (P20). */
+  node?: string;
+  /** The node heard it from another node through the shared store, not from the vendor. */
+  heard?: true;
+}
+
+/**
+ * What a node tells the other nodes of a route (P20), the moment it learns it from
+ * an answer: a cooldown (a 429 or an overload), an opening (until when, then it
+ * probes), or a clear (its probe came back well).
+ */
+export interface HealthNews {
+  route: RouteId;
+  kind: "cooldown" | "open" | "clear";
+  atMs: number;
+  untilMs: number;
+  /** A cooldown for a 429: the vendor account's budget, every node's, is spent for now. */
+  spent?: true;
 }
 
 /** Events kept for the report; a storm's later ones are only counted. */
@@ -151,6 +171,13 @@ const NO_DECISIONS: readonly never[] = Object.freeze([]);
 const NONE_ABANDONED: readonly number[] = Object.freeze([]);
 /** Every served answer's verdict: one object, read and never changed. */
 const DONE: Readonly<Verdict> = Object.freeze({ type: "done" });
+
+/**
+ * A route another node opened stays out here this share of an open period past its
+ * end (per rank): time for that node's probe and its word to arrive, before this
+ * node probes too.
+ */
+const PEER_PROBE_GRACE = 0.25;
 
 /** How often the router asks to be woken while requests wait for room. */
 const RECONSIDER_MS = 100;
@@ -357,7 +384,21 @@ export class Router<R extends RouterRequest = RouterRequest> {
     const state = this.routes.get(route)!;
     const before = state.health.state(nowMs);
     const wasSlow = state.health.isSlow();
+    const cooledUntil = state.health.cooldownUntilMs;
+    const openUntil = state.health.openUntilMs;
     const verdict = this.learn(entry, route, state, outcome, nowMs);
+    if (state.health.cooldownUntilMs > cooledUntil)
+      state.ownCooldownUntilMs = state.health.cooldownUntilMs;
+    if (this.onNews)
+      this.tellNews(
+        route,
+        state,
+        before,
+        cooledUntil,
+        openUntil,
+        verdict.type !== "done" && verdict.category === "throttled",
+        nowMs,
+      );
     // The event log records each change of a route's health, as the router saw it.
     const after = state.health.state(nowMs);
     if (after !== before) this.logEvent(nowMs, route, after);
@@ -369,11 +410,98 @@ export class Router<R extends RouterRequest = RouterRequest> {
   /** Hears every event, kept or not (the failover timing of a long run needs them all). */
   onEvent: ((event: RouterEvent) => void) | undefined;
 
-  private logEvent(t: number, route: RouteId, kind: RouterEvent["kind"]): void {
-    const event = { t, route, kind };
+  /** Hears the news this router has for other nodes (P20), as it learns it. */
+  private onNews: ((news: HealthNews) => void) | undefined;
+
+  /**
+   * Makes this router one node of several (P20): what it learns of a route's health
+   * goes to `tell`, and since the other nodes wait on its word, a cooldown of its
+   * own ends in one trial send rather than all its traffic at once.
+   */
+  tellPeers(tell: (news: HealthNews) => void): void {
+    this.onNews = tell;
+    for (const state of this.routeStates) state.health.trialAfterCooldown = this.rules.P14;
+  }
+
+  /** What this node has sent to a route so far (P20: the other nodes count it too). */
+  sentTo(route: RouteId): { requests: number; tokens: number } {
+    const budget = this.routes.get(route)?.budget;
+    return budget
+      ? { requests: budget.sends, tokens: budget.tokensSentSoFar }
+      : { requests: 0, tokens: 0 };
+  }
+
+  /** Sends other nodes made to a route (P20): they come off its budget here too. */
+  hearPeerSends(route: RouteId, requests: number, tokens: number): void {
+    this.routes.get(route)?.budget.recordPeerSends(requests, tokens);
+  }
+
+  /** Every route this router knows, once each. */
+  get routeIds(): RouteId[] {
+    return [...this.routes.keys()];
+  }
+
+  /** Routes whose opening came from another node: this node waits for that node's probe. */
+  readonly heardOpenings: Record<string, number> = {};
+
+  /**
+   * News another node heard from a vendor (P20): one node's 429 holds every node's
+   * sends back, and a route another node opened is out here too. The node that
+   * heard it tries the route again first; this one waits for its word (a clear, or
+   * a longer hold), and tries on its own only if none comes within its grace. The
+   * graces are staggered by `rank` (1 for the next node after the one that heard
+   * it, 2 for the one after...), so that without word one node tries at a time.
+   */
+  hear(news: HealthNews, nowMs: number, rank = 1): void {
+    const state = this.routes.get(news.route);
+    if (!state || !this.rules.P14) return;
+    const { health } = state;
+    const before = health.state(nowMs);
+    if (news.kind === "cooldown") {
+      health.coolDown(news.untilMs + rank * this.config.cooldownMs, nowMs);
+      // One account, one budget: a 429 to another node empties this node's picture too.
+      if (news.spent && this.rules.P4) state.budget.exhausted(nowMs);
+    } else if (news.kind === "open") {
+      const graceMs = rank * this.config.health.openMs * PEER_PROBE_GRACE;
+      if (health.openUntil(news.untilMs + graceMs, nowMs))
+        this.heardOpenings[news.route] = (this.heardOpenings[news.route] ?? 0) + 1;
+    } else if (before === "open" || before === "half-open") health.recovered(nowMs);
+    else if (before === "cooling" && state.ownCooldownUntilMs <= nowMs) health.liftCooldown(nowMs);
+    const after = health.state(nowMs);
+    if (after !== before) this.logEvent(nowMs, news.route, after, true);
+  }
+
+  private logEvent(t: number, route: RouteId, kind: RouterEvent["kind"], heard = false): void {
+    const event: RouterEvent = heard ? { t, route, kind, heard } : { t, route, kind };
     if (this.events.length < MAX_EVENTS) this.events.push(event);
     else this.eventsDropped++;
     this.onEvent?.(event);
+  }
+
+  /** What changed in a route's health with one answer, told to the other nodes (P20). */
+  private tellNews(
+    route: RouteId,
+    state: RouteState,
+    before: HealthState,
+    cooledUntil: number,
+    openUntil: number,
+    throttled: boolean,
+    nowMs: number,
+  ): void {
+    const { health } = state;
+    const after = health.state(nowMs);
+    if (health.openUntilMs !== openUntil && (after === "open" || after === "half-open"))
+      this.onNews!({ route, kind: "open", atMs: nowMs, untilMs: health.openUntilMs });
+    else if (health.cooldownUntilMs > cooledUntil) {
+      const untilMs = health.cooldownUntilMs;
+      this.onNews!(
+        throttled
+          ? { route, kind: "cooldown", atMs: nowMs, untilMs, spent: true }
+          : { route, kind: "cooldown", atMs: nowMs, untilMs },
+      );
+    } else if (after === "healthy" && (before === "half-open" || before === "open"))
+      // A probe (or a trial after a cooldown) came back well: the others may go.
+      this.onNews!({ route, kind: "clear", atMs: nowMs, untilMs: nowMs });
   }
 
   private learn(
@@ -594,6 +722,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
       offered: 0,
       taken: 0,
       gateWeight: 1,
+      ownCooldownUntilMs: Number.NEGATIVE_INFINITY,
     };
   }
 
