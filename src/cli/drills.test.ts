@@ -8,10 +8,10 @@ import { testIo } from "../test-support/test-io.js";
 import { main } from "./main.js";
 
 /**
- * The nine standard drills of the playbook and the four drills for gateways (issue
- * 9), each able to tell a good router config from a bad one: under the playbook
- * preset every threshold holds (exit 0); under the naive preset the threshold the
- * drill is about fails (exit 1).
+ * The nine standard drills of the playbook, the four drills for gateways (issue 9)
+ * and the multi-node drill (issue 10), each able to tell a good router config from a
+ * bad one: under the playbook preset every threshold holds (exit 0); under the naive
+ * preset the threshold the drill is about fails (exit 1).
  */
 const DRILLS: Record<string, RegExp> = {
   "lunch-rush": /^interactive\.ok\.rate/,
@@ -27,6 +27,7 @@ const DRILLS: Record<string, RegExp> = {
   "retry-after-edge": /^interactive\.ok\.rate/,
   "cut-stream": /^interactive\.ok\.rate/,
   "silent-upstream": /^interactive\.(ok\.rate|latency\.p95)/,
+  "multi-node": /^vendor-a\.errors\.throttled/,
 };
 
 /** Sends to vendor A over all sends, in the seconds of the report's fault number `i`. */

@@ -1,5 +1,6 @@
 import { findingsInOrder, findingVerdict, formatFindingValue } from "./findings-format.js";
 import type { JsonReport } from "./json-report.js";
+import { storeOutages, storeSummary } from "./store-format.js";
 import { bucketize, type ChartSeries, lineChart, PALETTE } from "./svg-chart.js";
 import { escapeHtml } from "./html-escape.js";
 
@@ -233,6 +234,10 @@ export function renderHtmlReport(report: JsonReport): string {
       (report.mode === "live" ? ` · speed ${report.speed}x` : "") +
       (report.gateway
         ? ` · gateway under test: ${esc(report.gateway.kind)} at ${esc(report.gateway.url)}`
+        : "") +
+      (report.store ? `<br>${esc(storeSummary(report.store))}` : "") +
+      (report.store && storeOutages(report.store)
+        ? ` · <span class="verdict fail">${esc(storeOutages(report.store)!)}</span>`
         : "") +
       ` · ${n(report.durationMs / 1000)} s of scenario time${report.partial ? " · partial: the run was stopped" : ""} · ${verdict}${findingsVerdict}</div>`,
     `<p class="note">Shaded: fault windows. Red ticks at the top: the router's reactions (cooling, open, slow).</p>`,

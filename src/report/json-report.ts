@@ -4,6 +4,11 @@ import type { Burn, SeriesRow } from "../metrics/recorder.js";
 import { GATEWAY_VENDOR } from "../router/pass-through-router.js";
 import type { RouterSummary } from "../router/router.js";
 import type { HarnessHealth } from "../run/harness-health.js";
+import type { NodeSummary } from "../router/router-nodes.js";
+import type { StoreReport } from "../store/link-nodes.js";
+
+/** The report's `store` section: the nodes' store, what went through it, and each node. */
+export type StoreSection = StoreReport & { perNode: NodeSummary[] };
 import type { RunResult } from "../run/run-scenario.js";
 import type { ModelSpec } from "../vendor/types.js";
 
@@ -100,6 +105,11 @@ export interface JsonReport {
   findings: { id: string; rule: string; ok: boolean; value: number | null; summary: string }[];
   /** The gateway under test (`--gateway`), or null when the embedded router routed. */
   gateway: { url: string; kind: string; attemptsLogged: number; attemptsDropped: number } | null;
+  /**
+   * Several router nodes (P20, `nodes:` in the scenario): what they shared through
+   * the store, its outages, and each node's share; null with one node.
+   */
+  store: StoreSection | null;
   /** What the embedded router did (all zero when a gateway was under test). */
   router: RouterSummary;
   harness: HarnessHealth;
@@ -220,6 +230,7 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
     series: recorder.series,
     findings: result.findings,
     gateway: result.gateway ?? null,
+    store: result.store ?? null,
     router: result.router,
     harness: result.harness,
   };

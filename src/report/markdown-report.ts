@@ -1,5 +1,6 @@
 import { findingsInOrder, findingVerdict, formatFindingValue } from "./findings-format.js";
 import type { JsonReport } from "./json-report.js";
+import { nodeShares, storeOutages, storeSummary } from "./store-format.js";
 
 type Cell = string | number | null;
 const cell = (value: Cell) => (value === null ? "-" : String(value).replace(/\|/g, "\\|"));
@@ -168,6 +169,18 @@ export function renderMarkdownReport(report: JsonReport): string {
         `opened: ${opened.length === 0 ? "none" : opened.map(([route, times]) => `${route} x${times}`).join(", ")}`,
       "",
     );
+  if (report.store) {
+    const outage = storeOutages(report.store);
+    out.push(
+      "### Router nodes",
+      "",
+      `${storeSummary(report.store)}.`,
+      "",
+      `${nodeShares(report.store)}.`,
+      "",
+      ...(outage ? [`**${outage}.**`, ""] : []),
+    );
+  }
   const l = report.ledger;
   const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
   out.push(

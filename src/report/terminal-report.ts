@@ -4,6 +4,7 @@ import { RULE_IDS } from "../router/types.js";
 import { formatDuration } from "../scenario/duration.js";
 import { findingsInOrder, findingVerdict, formatFindingValue } from "./findings-format.js";
 import type { BurnReport, JsonReport } from "./json-report.js";
+import { nodeShares, storeOutages, storeSummary } from "./store-format.js";
 
 export interface TerminalOptions {
   color: boolean;
@@ -321,5 +322,12 @@ function routerLine(report: JsonReport, c: ChalkInstance): string {
     opened.length > 0 ? `opened ${opened.join(", ")}` : "no route opened",
   ];
   if (r.abandoned) parts.push(`in-flight calls cut ${n(r.abandoned)}`);
-  return `${c.bold("Router")}  ${parts.join(" · ")}`;
+  const line = `${c.bold("Router")}  ${parts.join(" · ")}`;
+  if (!report.store) return line;
+  // Several nodes (P20): what they shared, each node's share, and any store outage.
+  const outage = storeOutages(report.store);
+  return (
+    `${line}\n${c.bold("Nodes")}  ${storeSummary(report.store)}\n       ${c.dim(nodeShares(report.store))}` +
+    (outage ? `\n       ${c.yellow(outage)}` : "")
+  );
 }

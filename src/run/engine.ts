@@ -7,6 +7,7 @@ import type { VendorOutcome } from "../findings/vendor-attempt.js";
 import { PassThroughRouter } from "../router/pass-through-router.js";
 import { parseRetryAfter } from "../router/rate-limit-headers.js";
 import { type Decision, Router, type RouterRequest, type RouterSummary } from "../router/router.js";
+import { type NodeSummary, RouterNodes } from "../router/router-nodes.js";
 import { type LaneConfig, type RouteId, type RouterConfig, splitRouteId } from "../router/types.js";
 import type { PlanSource } from "../traffic/traffic-plan.js";
 import type { PlannedRequest } from "../traffic/types.js";
@@ -100,6 +101,20 @@ export interface EngineOptions {
   gateway?: boolean;
   /** Hears every attempt and client try, for the findings. */
   findings?: FindingsSink;
+  /**
+   * Several router nodes (P20): each its own Router with its own seeded source,
+   * taking requests in turn; `link` wires each to the others (a shared store).
+   */
+  nodes?: {
+    count: number;
+    random: (node: number) => () => number;
+    link?: (router: Router<EngineRequest>, name: string) => void;
+  };
+}
+
+/** The name of router node i (0-based) of several. */
+export function nodeName(i: number): string {
+  return `node-${i + 1}`;
 }
 
 /** What the engine needs of a router: the playbook's, or none in front of a gateway. */
@@ -120,6 +135,8 @@ type EngineRouter = Pick<
 export interface EngineResult {
   endedMs: number;
   router: RouterSummary;
+  /** Each router node's share, when there were several. */
+  nodes?: NodeSummary[];
   /** True when the run was stopped before its plan was done. */
   partial: boolean;
 }
@@ -131,6 +148,7 @@ export interface EngineResult {
  */
 export class Engine {
   private readonly router: EngineRouter;
+  private readonly routerNodes: RouterNodes<EngineRequest> | undefined;
   private readonly lanes = new Map<string, { config: LaneConfig; timeouts: FifoTimers }>();
   /** Requests a client will send again after its fixed delay, and how to call that off. */
   private readonly clientRetries = new Map<number, { request: EngineRequest; cancel: Cancel }>();
@@ -156,7 +174,18 @@ export class Engine {
 
   constructor(private readonly o: EngineOptions) {
     if (o.gateway) this.router = new PassThroughRouter<EngineRequest>();
-    else {
+    else if (o.nodes && o.nodes.count > 1) {
+      const { count, random, link } = o.nodes;
+      const names = Array.from({ length: count }, (_, i) => nodeName(i));
+      const routers = names.map((name, i) => {
+        const router = new Router<EngineRequest>(o.router, i === 0 ? o.random : random(i));
+        router.onEvent = (event) => o.recorder.routerEvent({ ...event, node: name });
+        link?.(router, name);
+        return router;
+      });
+      this.routerNodes = new RouterNodes(routers, names);
+      this.router = this.routerNodes;
+    } else {
       const router = new Router<EngineRequest>(o.router, o.random);
       router.onEvent = (event) => o.recorder.routerEvent(event);
       this.router = router;
@@ -562,7 +591,12 @@ export class Engine {
     if (now > this.lastClosedMs) {
       this.o.recorder.closeSecond(Math.ceil(now / 1000), (lane) => this.router.queueDepth(lane));
     }
-    this.resolveDone({ endedMs: now, partial: this.stopped, router: this.router.summary() });
+    this.resolveDone({
+      endedMs: now,
+      partial: this.stopped,
+      router: this.router.summary(),
+      ...(this.routerNodes ? { nodes: this.routerNodes.nodes() } : {}),
+    });
   }
 }
 

@@ -23,6 +23,8 @@ import { type HarnessHealth, HarnessMonitor, simHarnessHealth } from "./harness-
 import { type MockFleet, startMockFleet } from "./mock-fleet.js";
 import { RunError } from "./run-error.js";
 import { InputError } from "../scenario/problems.js";
+import type { NodeSummary } from "../router/router-nodes.js";
+import { type NodeLinks, linkNodes, type StoreReport } from "../store/link-nodes.js";
 
 export type Mode = "live" | "sim";
 
@@ -55,6 +57,8 @@ export interface RunResult {
   router: RouterSummary;
   /** Verdicts on the router or gateway under test, each citing its playbook rule. */
   findings: Finding[];
+  /** Several router nodes (P20): what they shared through the store, and each node's share. */
+  store?: StoreReport & { perNode: NodeSummary[] };
   /**
    * The gateway under test, when one was, and how many of its attempts the mocks
    * logged and dropped (each keeps at most a million: past that, the vendors' side
@@ -162,6 +166,7 @@ export async function runScenario(
     scheduler: Scheduler,
     upstream: Upstream,
     findings: FindingsSink = tracker,
+    links?: NodeLinks,
   ) => ({
     plan,
     durationMs: scenario.durationMs,
@@ -173,13 +178,34 @@ export async function runScenario(
     findings,
     ...(gateway ? { gateway: true } : {}),
     ...(options.onSecond ? { onSecond: options.onSecond } : {}),
+    ...(scenario.nodes > 1
+      ? {
+          nodes: {
+            count: scenario.nodes,
+            random: (node: number) =>
+              createRng(deriveSeed(options.seed, `router.node-${node + 1}`)).next,
+            ...(links ? { link: links.link } : {}),
+          },
+        }
+      : {}),
   });
+  /** What the nodes shared, once the run is over. */
+  const storeOf = (links: NodeLinks | undefined, nodes: NodeSummary[] | undefined) =>
+    links && nodes ? { store: { ...links.report(), perNode: nodes } } : {};
 
   if (options.mode === "sim") {
     const scheduler = new VirtualScheduler();
+    // Sim mode models the store in memory, on the virtual clock, whatever the scenario names.
+    const links = scenario.nodes > 1 ? await linkNodes(scenario, scheduler, "sim") : undefined;
     const engine = new Engine(
-      engineOptions(scheduler, new SimUpstream(vendorModels(scenario, options.seed), scheduler)),
+      engineOptions(
+        scheduler,
+        new SimUpstream(vendorModels(scenario, options.seed), scheduler),
+        tracker,
+        links,
+      ),
     );
+    links?.start();
     const stop = () => engine.stop(STOP_GRACE_MS);
     options.signal?.addEventListener("abort", stop, { once: true });
     engine.start();
@@ -195,14 +221,24 @@ export async function runScenario(
     }
     options.signal?.removeEventListener("abort", stop);
     const result = await engine.done;
-    return { ...common, ...result, findings: findingsOf(), harness: simHarnessHealth() };
+    await links?.close();
+    return {
+      ...common,
+      ...result,
+      ...storeOf(links, result.nodes),
+      findings: findingsOf(),
+      harness: simHarnessHealth(),
+    };
   }
 
   if (gateway) await assertGatewayReachable(gateway.url);
   const scheduler = new RealScheduler(options.speed);
   let fleet: MockFleet | undefined;
   let upstream: Upstream | undefined;
+  let links: NodeLinks | undefined;
   try {
+    if (scenario.nodes > 1 && !gateway)
+      links = await linkNodes(scenario, scheduler, "live", options.speed);
     fleet = await startMockFleet({
       vendors: scenario.vendors,
       faults: scenario.faults,
@@ -220,9 +256,10 @@ export async function runScenario(
       : HttpUpstream.forMocks(scenario.vendors, mocks, scheduler);
     const monitor = new HarnessMonitor(options.speed);
     const engine = new Engine({
-      ...engineOptions(scheduler, upstream, clientTries),
+      ...engineOptions(scheduler, upstream, clientTries, links),
       onArrival: (lag) => monitor.recordSendLag(lag),
     });
+    links?.start();
     const stop = () => engine.stop(STOP_GRACE_MS);
     options.signal?.addEventListener("abort", stop, { once: true });
     engine.start();
@@ -241,7 +278,14 @@ export async function runScenario(
       throw outcome;
     }
     const harness = monitor.stop();
-    if (!gateway || !clientTries) return { ...common, ...outcome, findings: findingsOf(), harness };
+    if (!gateway || !clientTries)
+      return {
+        ...common,
+        ...outcome,
+        ...storeOf(links, outcome.nodes),
+        findings: findingsOf(),
+        harness,
+      };
     // Only the mocks saw the gateway's attempts: book them, then judge both sides.
     // What the gateway still holds open (a silent call it never let go of) ends now.
     const log = await fleet.attempts({ endOpen: true });
@@ -260,6 +304,7 @@ export async function runScenario(
       },
     };
   } finally {
+    await links?.close();
     await upstream?.close();
     await fleet?.close();
     scheduler.dispose();

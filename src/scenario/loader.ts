@@ -39,6 +39,9 @@ export interface ResolvedScenario {
   faults: FaultSpec[];
   router: RouterConfig;
   thresholds: string[];
+  /** Router nodes (P20), and what they share through: in memory, nothing, or Redis. */
+  nodes: number;
+  store: "memory" | "none" | `redis${string}`;
 }
 
 export interface LoadOptions {
@@ -269,6 +272,8 @@ function resolveScenario(
     faults: file.faults.map((f, i) => resolveFault(f, f.vendor, `fault-${i}`, 0, durationMs)),
     router: toRouterConfig(router, vendors),
     thresholds: file.thresholds,
+    nodes: file.nodes,
+    store: file.store as ResolvedScenario["store"],
   };
 }
 

@@ -21,6 +21,25 @@ export const scenarioSchema = z.strictObject({
   faults: z.array(scenarioFaultSchema).default([]),
   router: z.union([routerConfigSchema, z.string().min(1).describe("path to a router config file")]),
   thresholds: z.array(z.string()).default([]),
+  nodes: z
+    .number()
+    .int()
+    .min(1)
+    .max(32)
+    .default(1)
+    .describe("router nodes, each with its own view of the routes, taking requests in turn (P20)"),
+  store: z
+    .union([
+      z.enum(["memory", "none"]),
+      z
+        .string()
+        .regex(/^rediss?:\/\/\S+$/, "redis://host:port")
+        .describe("a Redis URL: live mode shares through it"),
+    ])
+    .default("memory")
+    .describe(
+      "what the nodes share cooldowns and health through: memory (in the run), none, or a Redis URL; sim mode models a store in memory whatever this says",
+    ),
 });
 
 export type ScenarioFile = z.output<typeof scenarioWithRouterSchema>;

@@ -47,6 +47,8 @@ export function testScenario(overrides: Partial<ResolvedScenario> = {}): Resolve
     durationMs: 60_000,
     speed: 1,
     seed: 1,
+    nodes: 1,
+    store: "memory",
     vendors,
     traffic,
     faults: [],
