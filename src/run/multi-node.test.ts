@@ -1,32 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildJsonReport, type JsonReport } from "../report/json-report.js";
-import { collectThresholds, evaluateThresholds } from "../report/thresholds-check.js";
-import { loadScenario } from "../scenario/loader.js";
-import { parseOverride } from "../scenario/overrides.js";
-import { runScenario } from "./run-scenario.js";
-
-/** The multi-node drill in sim mode, with `--set` overrides. */
-export async function multiNode(...sets: string[]): Promise<JsonReport> {
-  const scenario = loadScenario("multi-node", {
-    cwd: process.cwd(),
-    overrides: sets.map(parseOverride),
-  });
-  const report = buildJsonReport(
-    await runScenario(scenario, { mode: "sim", seed: 1, speed: 1 }),
-    "test",
-  );
-  report.thresholds = evaluateThresholds(collectThresholds(scenario, []), report);
-  return report;
-}
-
-/**
- * Attempts wasted on the throttled vendor after each spell's first 429: the first
- * is what it costs to learn of the spell at all; every later one is a node hitting
- * what another node had already heard, or hitting it again.
- */
-export function wastedAfterFirst(report: JsonReport): number {
-  return report.faults.reduce((n, f) => n + Math.max(0, f.wastedAttempts - 1), 0);
-}
+import type { JsonReport } from "../report/json-report.js";
+import { multiNodeSim as multiNode, wastedAfterFirst } from "../test-support/multi-node.js";
 
 const finding = (report: JsonReport, id: string) => report.findings.find((f) => f.id === id)!;
 
