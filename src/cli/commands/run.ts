@@ -127,7 +127,7 @@ async function runOnce(
     // one that does not fails before, in one line).
     const announce = () =>
       io.stderr.write(
-        `gw-chaos: ${scenario.name}, live on loopback at ${speed}x${gateway ? ` through the gateway at ${gateway.url}` : ""}: ` +
+        `gw-chaos: ${scenario.name}${flags.shard ? ` shard ${flags.shard.index}/${flags.shard.count}` : ""}, live on loopback at ${speed}x${gateway ? ` through the gateway at ${gateway.url}` : ""}: ` +
           `${Math.round(scenario.durationMs / 1000)} s of scenario time in about ${Math.ceil(scenario.durationMs / 1000 / speed)} s\n`,
       );
     result = await runScenario(scenario, {
