@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { PACKAGE_ROOT } from "../scenario/registry.js";
+import { parseShard, type Shard } from "../traffic/shard.js";
 import type { GatewayConfigFlags } from "./commands/gateway-config.js";
+import type { MergeFlags } from "./commands/merge.js";
 import type { MockFlags } from "./commands/mock.js";
 import { reportError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
@@ -35,6 +37,13 @@ function portNumber(text: string): number {
   return value;
 }
 
+/** --shard i/n (the shard module imports nothing at run time: --help stays fast). */
+function shardFlag(text: string): Shard {
+  const shard = parseShard(text);
+  if (typeof shard === "string") throw new InvalidArgumentError(shard);
+  return shard;
+}
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export interface RunFlags {
@@ -56,6 +65,8 @@ export interface RunFlags {
   gatewayConfig?: string;
   /** The mocks' ports from here up (a gateway's config names them). */
   portBase?: number;
+  /** Only this share of the plan: shard index of count, 1-based. */
+  shard?: Shard;
 }
 
 /**
@@ -134,6 +145,12 @@ export async function main(io: Io): Promise<number> {
     .option(
       "--gateway-config <file>",
       "portkey: your own x-portkey-config per class, as JSON { class: config } (gateway-config portkey writes one)",
+    )
+    .option(
+      "--shard <i/n>",
+      "run shard i of n: same seed and plan, only every n-th request (sim books its share of the whole storm; " +
+        "live sends only its share, to vendors cut to 1/n); `gw-chaos merge` joins the shards' reports",
+      shardFlag,
     )
     .action(async (scenario: string, flags: RunFlags) => {
       const { runCommand } = await import("./commands/run.js");
@@ -230,6 +247,21 @@ export async function main(io: Io): Promise<number> {
     .action(async (a: string, b: string, flags: { json?: boolean; markdown?: boolean }) => {
       const { compareCommand } = await import("./commands/compare.js");
       exitCode = compareCommand(io, a, b, flags);
+    });
+
+  program
+    .command("merge")
+    .description(
+      "one report from the JSON reports of a run's shards (--shard i/n): ledgers add up, percentiles from their histograms",
+    )
+    .argument("<report...>", "the shards' report.json files")
+    .option("--out <dir>", "where report files go (default: reports/<scenario>-merged-<time>/)")
+    .option("--format <list>", "report files to write: json,html,md,junit", "json,html")
+    .option("--json", "print the merged JSON report to stdout instead of tables")
+    .option("--quiet", "no tables: what was merged, failed thresholds and the files")
+    .action(async (files: string[], flags: MergeFlags) => {
+      const { mergeCommand } = await import("./commands/merge.js");
+      exitCode = mergeCommand(io, files, flags);
     });
 
   program

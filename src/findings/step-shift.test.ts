@@ -13,6 +13,7 @@ function series(seconds: number, rate: number, shareA: (t: number) => number): S
       throttled: 0,
       errors: 0,
       tokens: 0,
+      served: sends,
       share: sends / rate,
     });
     rows.push({ t, lanes: {}, routes: { "vendor-a/m": route(a), "vendor-b/m": route(rate - a) } });
@@ -40,7 +41,7 @@ describe("stepShift (P17)", () => {
       ...row,
       routes: {
         ...row.routes,
-        "gateway/chat": { sends: 40, throttled: 0, errors: 0, tokens: 0, share: 0 },
+        "gateway/chat": { sends: 40, throttled: 0, errors: 0, tokens: 0, served: 40, share: 0 },
       },
     }));
     const f = stepShift(rows, outage);

@@ -72,6 +72,21 @@ export class MsHistogram {
     this.outOfRange = 0;
   }
 
+  /**
+   * The counts, serialised (hdr-histogram-js compressed base64), so histograms of
+   * several runs merge into the histogram of their union (`gw-chaos merge`).
+   */
+  encode(): string {
+    return hdr.encodeIntoCompressedBase64(this.histogram);
+  }
+
+  /** Adds the counts of a histogram serialised by encode(). */
+  addEncoded(encoded: string): void {
+    const other = hdr.decodeFromCompressedBase64(encoded, 32, false);
+    this.histogram.add(other);
+    other.destroy();
+  }
+
   summary(): Summary {
     const h = this.histogram;
     if (h.totalCount === 0) return { ...EMPTY_SUMMARY };

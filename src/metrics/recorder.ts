@@ -41,8 +41,9 @@ export interface TenantMetrics extends Burn {
   latency: MsHistogram;
 }
 
-/** Who a request is, as the metrics break it down. */
+/** Who a request is, as the metrics break it down (its plan id: which shard books it). */
 export interface RequestTags {
+  id: number;
   lane: string;
   tenant: string;
 }
@@ -77,9 +78,20 @@ export interface SeriesRow {
       /** Failed attempts other than 429s: overloads, server errors, timeouts, ... */
       errors: number;
       tokens: number;
+      /** Requests the route answered in that second (share is of these). */
+      served: number;
       share: number;
     }
   >;
+}
+
+/**
+ * One second's latency and queue-age histograms per lane, serialised (MsHistogram.encode),
+ * null where nothing was recorded: what `gw-chaos merge` recomputes a second's percentiles from.
+ */
+export interface SecondHistograms {
+  t: number;
+  lanes: Record<string, { latencyMs: string | null; queueAgeMs: string | null }>;
 }
 
 interface SecondCounters {
@@ -104,16 +116,20 @@ export class Recorder {
   /** One per fault of the timeline: failover timing from the ground truth. */
   readonly failover: FailoverWatch[];
   readonly series: SeriesRow[] = [];
+  /** Each second's histograms, kept only when asked (a shard's run, for merge). */
+  readonly secondHistograms: SecondHistograms[] | undefined;
   private second: SecondCounters;
   /** Latency of the current second per lane; reset, not reallocated, each second. */
-  private readonly secondLatency = new Map<string, MsHistogram>();
-  private readonly secondQueueAge = new Map<string, MsHistogram>();
+  protected readonly secondLatency = new Map<string, MsHistogram>();
+  protected readonly secondQueueAge = new Map<string, MsHistogram>();
 
   constructor(
     laneNames: readonly string[],
     routes: readonly RouteInfo[],
     faults: readonly FaultSpec[] = [],
+    options: { keepSecondHistograms?: boolean } = {},
   ) {
+    this.secondHistograms = options.keepSecondHistograms ? [] : undefined;
     for (const lane of laneNames) {
       this.lanes.set(lane, {
         requests: 0,
@@ -160,9 +176,9 @@ export class Recorder {
   }
 
   /** Queue age: from the intended start to the first send. */
-  firstSend(lane: string, intendedMs: number, nowMs: number): void {
-    this.lane(lane).queueAge.record(nowMs - intendedMs);
-    this.secondQueueAge.get(lane)!.record(nowMs - intendedMs);
+  firstSend(tags: RequestTags, intendedMs: number, nowMs: number): void {
+    this.lane(tags.lane).queueAge.record(nowMs - intendedMs);
+    this.secondQueueAge.get(tags.lane)!.record(nowMs - intendedMs);
   }
 
   /** An attempt leaves for a route; fresh = a request's first attempt, not a probe. */
@@ -236,6 +252,7 @@ export class Recorder {
     const s = this.second;
     const servedTotal = [...s.served.values()].reduce((a, b) => a + b, 0);
     const row: SeriesRow = { t, lanes: {}, routes: {} };
+    const kept: SecondHistograms | undefined = this.secondHistograms && { t, lanes: {} };
     for (const lane of this.lanes.keys()) {
       const h = this.secondLatency.get(lane)!;
       const age = this.secondQueueAge.get(lane)!;
@@ -246,6 +263,11 @@ export class Recorder {
         queue: queueDepth(lane),
         queueAgeP95: age.percentile(95),
       };
+      if (kept)
+        kept.lanes[lane] = {
+          latencyMs: h.count === 0 ? null : h.encode(),
+          queueAgeMs: age.count === 0 ? null : age.encode(),
+        };
       h.reset();
       age.reset();
     }
@@ -256,10 +278,12 @@ export class Recorder {
         throttled: s.throttled.get(route) ?? 0,
         errors: s.errors.get(route) ?? 0,
         tokens: s.tokens.get(route) ?? 0,
+        served,
         share: servedTotal === 0 ? 0 : Math.round((served / servedTotal) * 1000) / 1000,
       };
     }
     this.series.push(row);
+    if (kept) this.secondHistograms!.push(kept);
     this.second = this.emptySecond();
   }
 

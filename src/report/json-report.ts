@@ -10,7 +10,9 @@ import type { StoreReport } from "../store/link-nodes.js";
 /** The report's `store` section: the nodes' store, what went through it, and each node. */
 export type StoreSection = StoreReport & { perNode: NodeSummary[] };
 import type { RunResult } from "../run/run-scenario.js";
+import type { Shard } from "../traffic/shard.js";
 import type { ModelSpec } from "../vendor/types.js";
+import { type ReportHistograms, reportHistograms } from "./shard-histograms.js";
 
 /** Bumped only on a breaking change of the report's shape (CONTRACT.md). */
 export const REPORT_VERSION = 1;
@@ -49,6 +51,8 @@ export interface RouteReport extends BurnReport {
   attempts: number;
   status: Record<string, number>;
   errors: Record<string, number>;
+  /** Requests this route answered (share is of these). */
+  served: number;
   /** Share of all answered requests that this route answered. */
   share: number;
   /** The model's stated limits, from its vendor profile (rpm, tpm, algorithm, ...). */
@@ -113,6 +117,12 @@ export interface JsonReport {
   /** What the embedded router did (all zero when a gateway was under test). */
   router: RouterSummary;
   harness: HarnessHealth;
+  /** The shard this run was (`--shard i/n`); null when unsharded. */
+  shard: Shard | null;
+  /** A merged report (`gw-chaos merge`): how many shards the run had, and which it holds. */
+  shards?: { count: number; merged: number[] };
+  /** A shard's report only: the histograms `gw-chaos merge` recomputes percentiles from. */
+  histograms?: ReportHistograms;
 }
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
@@ -172,6 +182,7 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
       [...r.status.entries()].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v]),
     ),
     errors: Object.fromEntries([...r.errors.entries()].sort(([a], [b]) => a.localeCompare(b))),
+    served: r.served,
     ...burn(r),
     share: isVendor(r)
       ? servedTotal === 0
@@ -196,9 +207,11 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
       wastedSpendUsd: laneList.reduce((n, l) => n + l.wastedSpendUsd, 0),
     }),
   };
-  const faults: FaultReport[] = recorder.failover.map((watch) => {
+  // Failover is timed on the whole world (a sim shard books only its own requests).
+  const world = result.world ?? recorder;
+  const faults: FaultReport[] = world.failover.map((watch) => {
     const f = watch.fault;
-    const timing = watch.timing(series);
+    const timing = watch.timing(world.series);
     return {
       vendor: f.vendor,
       model: f.model ?? null,
@@ -233,5 +246,7 @@ export function buildJsonReport(result: RunResult, toolVersion: string): JsonRep
     store: result.store ?? null,
     router: result.router,
     harness: result.harness,
+    shard: result.shard ?? null,
+    ...(result.shard ? { histograms: reportHistograms(recorder) } : {}),
   };
 }

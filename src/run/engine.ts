@@ -341,7 +341,7 @@ export class Engine {
     const p = request.planned;
     // Queue age: to the first send of the user's request, whichever client try it was.
     if (!request.everSent) {
-      recorder.firstSend(p.lane, p.intendedMs, now);
+      recorder.firstSend(p, p.intendedMs, now);
       request.everSent = true;
     }
     recorder.sent(route, p, attempt === 1 && !probe, now);

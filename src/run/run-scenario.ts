@@ -2,6 +2,9 @@ import type { Scheduler } from "../clock/clock.js";
 import { RealScheduler } from "../clock/real-scheduler.js";
 import { VirtualScheduler } from "../clock/virtual-scheduler.js";
 import { Recorder, type RouteInfo } from "../metrics/recorder.js";
+import { ShardRecorder } from "../metrics/shard-recorder.js";
+import { type Shard, shardPlan } from "../traffic/shard.js";
+import { shardCapacity } from "./shard-capacity.js";
 import { createRng, deriveSeed } from "../random/rng.js";
 import { routeId, splitRouteId } from "../router/types.js";
 import type { ResolvedScenario } from "../scenario/loader.js";
@@ -41,6 +44,8 @@ export interface RunOptions {
   gateway?: GatewayOptions;
   /** Live mode: the mocks on ports from here up, one per vendor (free ports when absent). */
   portBase?: number;
+  /** Book (sim) or send (live) only this shard's share of the plan (`--shard i/n`). */
+  shard?: Shard;
 }
 
 export interface RunResult {
@@ -51,6 +56,13 @@ export interface RunResult {
   endedMs: number;
   partial: boolean;
   recorder: Recorder;
+  /**
+   * A sim shard's recorder books only its own requests; this one heard the whole world
+   * (failover timing, findings). Absent when `recorder` heard everything.
+   */
+  world?: Recorder;
+  /** The shard this run was (`--shard i/n`), absent when unsharded. */
+  shard?: Shard;
   routes: RouteInfo[];
   harness: HarnessHealth;
   /** What the router did: retries, denials, probes, openings, rules switched off. */
@@ -111,20 +123,26 @@ function vendorModels(scenario: ResolvedScenario, seed: number): Map<string, Ven
 
 /** Runs one scenario in live or sim mode and returns everything it measured. */
 export async function runScenario(
-  scenario: ResolvedScenario,
+  whole: ResolvedScenario,
   options: RunOptions,
 ): Promise<RunResult> {
-  const plan = new TrafficStream(scenario.traffic, scenario.durationMs, options.seed);
-  const { gateway } = options;
+  const { gateway, shard } = options;
   if (gateway && options.mode === "sim")
     throw new InputError(["--gateway needs live mode: a gateway answers over real HTTP"]);
+  // A live shard sends only its share, to vendors and a router cut to its share.
+  const live = options.mode === "live";
+  const scenario = shard && live && !gateway ? shardCapacity(whole, shard.count) : whole;
+  const stream = new TrafficStream(scenario.traffic, scenario.durationMs, options.seed);
+  const plan = shard && live ? shardPlan(stream, shard) : stream;
   // With a gateway under test, the harness's own requests go to gateway/<class>.
   const routes = [...routeInfos(scenario), ...(gateway ? gatewayRouteInfos(scenario) : [])];
-  const recorder = new Recorder(
-    scenario.router.lanes.map((l) => l.name),
-    routes,
-    scenario.faults,
-  );
+  const laneNames = scenario.router.lanes.map((l) => l.name);
+  // A sim shard runs the whole storm and books its own share (ShardRecorder).
+  const recorder =
+    shard && !live
+      ? new ShardRecorder(laneNames, routes, scenario.faults, shard)
+      : new Recorder(laneNames, routes, scenario.faults, { keepSecondHistograms: !!shard });
+  const world = recorder instanceof ShardRecorder ? recorder.world : recorder;
   const tracker = new FindingsTracker(
     {
       // Live mode's wall-clock tolerances (a send already on its way) stretch with --speed.
@@ -149,9 +167,9 @@ export async function runScenario(
   );
   const findingsOf = () =>
     tracker.findings({
-      series: recorder.series,
+      series: world.series,
       tenants: Object.fromEntries(
-        [...recorder.tenants].map(([name, t]) => [name, { requests: t.requests, ok: t.ok }]),
+        [...world.tenants].map(([name, t]) => [name, { requests: t.requests, ok: t.ok }]),
       ),
     });
   const common = {
@@ -160,6 +178,8 @@ export async function runScenario(
     seed: options.seed,
     speed: options.speed,
     recorder,
+    ...(world !== recorder ? { world } : {}),
+    ...(shard ? { shard } : {}),
     routes,
   };
   const engineOptions = (

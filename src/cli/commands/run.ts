@@ -1,12 +1,9 @@
-import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { compareReports } from "../../report/compare.js";
 import { renderComparisonHtml } from "../../report/compare-html.js";
 import { renderComparisonMarkdown, renderComparisonTerminal } from "../../report/compare-render.js";
 import { buildJsonReport, type JsonReport } from "../../report/json-report.js";
-import { renderHtmlReport } from "../../report/html-report.js";
-import { renderJunitReport } from "../../report/junit-report.js";
-import { renderMarkdownReport } from "../../report/markdown-report.js";
 import { renderTerminalReport } from "../../report/terminal-report.js";
 import { collectThresholds, evaluateThresholds } from "../../report/thresholds-check.js";
 import { isPresetName } from "../../router/presets.js";
@@ -21,39 +18,7 @@ import { type Io, useColor } from "../io.js";
 import type { RunFlags } from "../main.js";
 import { toolVersion } from "../main.js";
 import { ProgressLine } from "../progress.js";
-
-const FORMATS = ["json", "html", "md", "junit"] as const;
-type Format = (typeof FORMATS)[number];
-
-function parseFormats(list: string): Format[] {
-  const formats = list
-    .split(",")
-    .map((f) => f.trim())
-    .filter(Boolean);
-  const unknown = formats.filter((f) => !FORMATS.includes(f as Format));
-  if (unknown.length > 0) {
-    throw new InputError([
-      `--format: unknown format ${unknown.map((f) => `"${f}"`).join(", ")} (expected a list of: ${FORMATS.join(", ")})`,
-    ]);
-  }
-  return formats as Format[];
-}
-
-/** Makes the report directory before the run, so a bad --out costs no run. */
-function prepareOutDir(dir: string): string {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new InputError([`--out ${dir}: cannot write report files there (${code})`]);
-  }
-  return dir;
-}
-
-function timestamp(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-}
+import { parseFormats, prepareOutDir, timestamp, writeReportFiles } from "../report-files.js";
 
 export async function runCommand(io: Io, ref: string, flags: RunFlags): Promise<number> {
   if (flags.gateway !== undefined && flags.router.length > 0)
@@ -162,7 +127,7 @@ async function runOnce(
     // one that does not fails before, in one line).
     const announce = () =>
       io.stderr.write(
-        `gw-chaos: ${scenario.name}, live on loopback at ${speed}x${gateway ? ` through the gateway at ${gateway.url}` : ""}: ` +
+        `gw-chaos: ${scenario.name}${flags.shard ? ` shard ${flags.shard.index}/${flags.shard.count}` : ""}, live on loopback at ${speed}x${gateway ? ` through the gateway at ${gateway.url}` : ""}: ` +
           `${Math.round(scenario.durationMs / 1000)} s of scenario time in about ${Math.ceil(scenario.durationMs / 1000 / speed)} s\n`,
       );
     result = await runScenario(scenario, {
@@ -172,6 +137,7 @@ async function runOnce(
       signal: interrupt.signal,
       ...(gateway ? { gateway } : {}),
       ...(portBase !== undefined ? { portBase } : {}),
+      ...(flags.shard ? { shard: flags.shard } : {}),
       ...(progress ? { onSecond: (s) => progress.update(s) } : {}),
       ...(flags.mode === "live" && !flags.quiet && !flags.json ? { onMocksReady: announce } : {}),
     });
@@ -183,18 +149,7 @@ async function runOnce(
   const report = buildJsonReport(result, toolVersion());
   report.thresholds = evaluateThresholds(thresholds, report);
 
-  const files: Record<Format, [string, () => string]> = {
-    json: ["report.json", () => `${JSON.stringify(report, null, 2)}\n`],
-    html: ["report.html", () => renderHtmlReport(report)],
-    md: ["report.md", () => renderMarkdownReport(report)],
-    junit: ["junit.xml", () => renderJunitReport(report)],
-  };
-  const written: string[] = [];
-  for (const format of formats) {
-    const [name, render] = files[format];
-    writeFileSync(join(outDir, name), render());
-    written.push(relative(io.cwd, join(outDir, name)) || name);
-  }
+  const written = writeReportFiles(report, formats, outDir, io.cwd);
 
   let exitCode: number = report.thresholds.every((t) => t.ok)
     ? ExitCode.Ok
