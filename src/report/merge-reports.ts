@@ -249,6 +249,30 @@ function mergeRouter(shards: readonly ShardReport[]): RouterSummary {
   };
 }
 
+/**
+ * The router nodes (P20): in sim the world's, the same in every shard, taken once; in
+ * live each shard ran nodes of its own, so their counts add up, their outages are all
+ * listed, and each node is named with its shard ("2/node-1").
+ */
+function mergeStore(shards: readonly ShardReport[]): JsonReport["store"] {
+  const first = shards[0]!.report;
+  if (first.store === null || first.mode === "sim") return first.store;
+  const stores = shards.flatMap((s) =>
+    s.report.store ? [{ shard: s, store: s.report.store }] : [],
+  );
+  return {
+    ...first.store,
+    nodes: sum(stores, (x) => x.store.nodes),
+    published: sum(stores, (x) => x.store.published),
+    heard: sum(stores, (x) => x.store.heard),
+    failed: sum(stores, (x) => x.store.failed),
+    outages: stores.flatMap((x) => x.store.outages).sort((a, b) => a.fromMs - b.fromMs),
+    perNode: stores.flatMap((x) =>
+      x.store.perNode.map((n) => ({ ...n, node: `${x.shard.report.shard.index}/${n.node}` })),
+    ),
+  };
+}
+
 /** The harness: each delay from the shard where it was worst (p99); trusted only if every shard was. */
 function mergeHarness(shards: readonly ShardReport[]): JsonReport["harness"] {
   const worst = (of: (r: JsonReport) => Summary) =>
@@ -311,6 +335,7 @@ export function mergeReports(shards: readonly ShardReport[]): JsonReport {
             attemptsLogged: sum(gateways, (g) => g.attemptsLogged),
             attemptsDropped: sum(gateways, (g) => g.attemptsDropped),
           },
+    store: mergeStore(shards),
     router: mergeRouter(shards),
     harness: mergeHarness(shards),
     shard: null,
