@@ -1,11 +1,11 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Tests that start a real gateway (another process competing for this machine's two
- * cores) run after everything else, on their own: the live timing of the parity
- * suite must not share the machine with them.
+ * Tests that start a real gateway or run live beside a real redis-server (other
+ * processes competing for this machine's two cores) run after everything else, on
+ * their own: the live timing of the parity suite must not share the machine with them.
  */
-const GATEWAY_TESTS = ["src/**/*.gateway.test.ts"];
+const GATEWAY_TESTS = ["src/**/*.gateway.test.ts", "src/**/*.redis.test.ts"];
 
 // The JSON reporter feeds .ci/run's closing "N passed, N failed" line.
 export default defineConfig({

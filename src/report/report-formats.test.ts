@@ -240,3 +240,42 @@ describe("a gateway under test", () => {
     expect(renderMarkdownReport(report)).toContain("### Router");
   });
 });
+
+describe("several router nodes", () => {
+  it("each format says how many nodes shared what, each node's share, and when the store was out of reach", () => {
+    const store: JsonReport["store"] = {
+      kind: "redis",
+      nodes: 2,
+      url: "redis://:***@127.0.0.1:6390",
+      roundTripMs: null,
+      published: 12,
+      heard: 12,
+      failed: 40,
+      outages: [{ fromMs: 41_200, untilMs: 63_000 }],
+      perNode: [
+        { node: "node-1", requests: 3570, sends: 3600, openings: 1, heardOpenings: 0 },
+        { node: "node-2", requests: 3570, sends: 3590, openings: 0, heardOpenings: 1 },
+      ],
+    };
+    const nodes: JsonReport = { ...report, store };
+    const outage =
+      "store out of reach 41.2 s–63.0 s: the nodes went on with what each knew locally";
+    const terminal = renderTerminalReport(nodes, { color: false });
+    expect(terminal).toContain(
+      "Nodes  2 router nodes sharing through Redis at redis://:***@127.0.0.1:6390 · news told 12, heard 12 · 40 store calls failed",
+    );
+    expect(terminal).toContain(
+      "node-1: 3,570 requests, opened 1 · node-2: 3,570 requests, took out on another's word 1",
+    );
+    expect(terminal).toContain(outage);
+    const md = renderMarkdownReport(nodes);
+    expect(md).toContain("### Router nodes");
+    expect(md).toContain(`**${outage}.**`);
+    const html = renderHtmlReport(nodes);
+    expect(html).toContain("2 router nodes sharing through Redis");
+    expect(html).toContain(outage);
+    // One node: none of it.
+    expect(renderTerminalReport(report, { color: false })).not.toMatch(/^Nodes /m);
+    expect(renderMarkdownReport(report)).not.toContain("### Router nodes");
+  });
+});
