@@ -88,6 +88,10 @@ const SINCE_STREAMING: Record<string, { requests: number; sha256: string }> = {
     requests: 2832,
     sha256: "fc7cc7672fa023344364922017b51d098c876f9307e0b54028d377cf513f72e0",
   },
+  "multi-node": {
+    requests: 3299,
+    sha256: "6b5ede654988f1c7f09d3bff0435b82a953c91a75f4a1de8d36ee6b55c532f7e",
+  },
 };
 
 const specs = JSON.parse(
