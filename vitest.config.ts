@@ -31,6 +31,8 @@ export default defineConfig({
           name: "gateway",
           include: GATEWAY_TESTS,
           sequence: { groupOrder: 1 },
+          // One file at a time: a live run must not share the cores with Portkey.
+          fileParallelism: false,
           // The benchmarks are the other project's: run once, not once per project.
           benchmark: { include: [] },
         },

@@ -35,7 +35,7 @@ describe("P20: nodes share what they learn of a route", () => {
     const told = teller(first);
     first.run();
     const cooldown = told.find((n) => n.kind === "cooldown");
-    expect(cooldown).toMatchObject({ route: "a/m", spent: true });
+    expect(cooldown).toMatchObject({ route: "a/m" });
     expect(cooldown!.untilMs).toBeGreaterThanOrEqual(10_000);
 
     // Node 2 takes requests throughout; it hears the news 1 ms after node 1 told it.
@@ -130,6 +130,67 @@ describe("P20: nodes share what they learn of a route", () => {
     expect(back.some((s) => s.probe)).toBe(false);
   });
 
+  it("a clear older than the latest 429 heard here leaves the route cooling", () => {
+    const d = drive({}, byRoute({})).submit(...every(200, 100));
+    d.run(9000);
+    d.router.hear({ route: "a/m", kind: "cooldown", atMs: 9000, untilMs: 14_000 }, d.now);
+    // Another node's trial came back well at 8.5 s, before this 429: old news.
+    d.router.hear({ route: "a/m", kind: "clear", atMs: 8500, untilMs: 8500 }, d.now);
+    d.run();
+    expect(toA(d, 9001, 14_000)).toEqual([]);
+  });
+
+  it("a trial sent before a newer cooldown does not end the newer one's trial", () => {
+    // a/m: the first send is refused for 1 s; the trial (sent at ~1 s) answers after
+    // 3 s, well; meanwhile another send is refused again at 2 s, for 5 s.
+    let sends = 0;
+    const answerA = () => {
+      sends++;
+      return sends === 1 || sends === 3 ? throttled(sends === 1 ? 1000 : 5000) : ok();
+    };
+    const node = drive(
+      {},
+      byRoute({ "a/m": answerA }, (send) => (send.route === "a/m" && send.probe ? 3000 : 10)),
+    ).submit(...every(1, 0), ...every(1, 1000), ...every(1, 2000), ...every(100, 100, 2100));
+    const told = teller(node);
+    node.run();
+    const cooldowns = told.filter((n) => n.kind === "cooldown");
+    expect(cooldowns).toHaveLength(2);
+    // The second cooldown ends in a trial of its own, not in the whole node's traffic.
+    const afterSecond = toA(node, cooldowns[1]!.untilMs);
+    expect(afterSecond[0]!.probe).toBe(true);
+  });
+
+  it("a lone router (no peers) comes back from a cooldown with all its traffic, no trial", () => {
+    let refused = false;
+    const answerA = () => {
+      if (refused) return ok();
+      refused = true;
+      return throttled(2000);
+    };
+    const alone = drive({}, byRoute({ "a/m": answerA }))
+      .submit(...every(100, 100))
+      .run();
+    const back = toA(alone, 2000);
+    expect(back.length).toBeGreaterThan(10);
+    expect(back.some((s) => s.probe)).toBe(false);
+  });
+
+  it("other nodes' sends stop counting once they leave the vendor's minute", () => {
+    // The node learned a/m's budget once (100 a minute, all left) and then sent nothing;
+    // its peers kept sending 70 a minute for ten minutes.
+    const d = drive({}, byRoute({ "a/m": () => ok(budgetHeaders(100, 100)) })).submit(
+      ...every(1, 0),
+    );
+    d.run(1000);
+    for (let t = 1000; t <= 600_000; t += 1000) d.router.hearPeerSends("a/m", 70 / 60, 0, t);
+    // Only about the last minute's 70 come off (counted in 5 s slices), not all 700:
+    // about 30 left, over the 15 the headroom keeps.
+    const left = d.router.routeState("a/m", 600_000)!.requests!;
+    expect(left).toBeGreaterThan(25);
+    expect(left).toBeLessThan(40);
+  });
+
   it("sends other nodes made come off the route's budget here", () => {
     // a/m states 100 requests a minute, all left, in its first answer; later answers
     // take 5 s, so until then the node goes by that word and what it has heard since.
@@ -139,7 +200,7 @@ describe("P20: nodes share what they learn of a route", () => {
     const run = (peerSends: number) => {
       const d = drive({}, answers).submit(...every(1, 0), ...every(200, 10, 1000));
       d.run(500);
-      d.router.hearPeerSends("a/m", peerSends, 0);
+      d.router.hearPeerSends("a/m", peerSends, 0, d.now);
       return d.run(3000);
     };
     // Alone it may use 85 of the 100 (headroom); with 70 sent elsewhere, about 15.
@@ -160,6 +221,8 @@ describe("P20: nodes share what they learn of a route", () => {
     fc.assert(
       fc.property(fc.array(newsArb, { maxLength: 6 }), (items) => {
         const d = drive({}, byRoute({}, 200)).submit(...every(300, 100));
+        // One node of several: its own cooldowns end in trials, and it tells its news.
+        teller(d);
         const heard: { route: string; from: number; until: number }[] = [];
         for (const item of [...items].sort((a, b) => a.atMs - b.atMs)) {
           d.run(item.atMs);
@@ -174,15 +237,14 @@ describe("P20: nodes share what they learn of a route", () => {
         }
         d.run();
         const fresh = (s: SendRecord) => s.attempt === 1 && !s.probe;
-        // The node's own evidence is newer than what it heard: a probe of its own that
-        // comes back well after the news ends the hold here.
+        // The node's own evidence is newer than what it heard: a probe of its own, sent
+        // after the news, that comes back well ends the hold here.
         const probeCameBackWell = (route: string, after: number) =>
           d.verdicts
             .filter(
               (v) =>
-                v.t > after &&
                 v.verdict.type === "done" &&
-                d.sends.some((s) => s.id === v.id && s.route === route && s.probe),
+                d.sends.some((s) => s.id === v.id && s.route === route && s.probe && s.t > after),
             )
             .reduce((first, v) => Math.min(first, v.t), Number.POSITIVE_INFINITY);
         // (A send in the very instant the news came in went before it was heard.)

@@ -46,6 +46,8 @@ export interface BudgetEstimate {
   tokens?: number;
   tokenLimit?: number;
 }
+/** Other nodes' sends count against a route for a minute, the period limits are stated in. */
+const PEER_WINDOW_MS = 60_000;
 /** Large prompts' share is reckoned over a minute, the period token limits are stated in. */
 const LARGE_PROMPT_WINDOW_MS = 60_000;
 
@@ -65,6 +67,9 @@ export class RouteBudget {
   /** What other router nodes sent to the route, as heard through the shared store (P20). */
   private peerRequests = 0;
   private peerTokens = 0;
+  /** ...and of that, what they sent in the last minute: older sends no longer count. */
+  private readonly recentPeerRequests = new RollingSum(PEER_WINDOW_MS, 12);
+  private readonly recentPeerTokens = new RollingSum(PEER_WINDOW_MS, 12);
   private staleBeforeSend = 0;
   private spendDay = 0;
   private spentTodayUsd = 0;
@@ -136,9 +141,24 @@ export class RouteBudget {
    * believes is left. Heard late, some were already counted in the vendor's last
    * word; counting them twice errs on the side of room to spare.
    */
-  recordPeerSends(requests: number, tokens: number): void {
+  recordPeerSends(requests: number, tokens: number, nowMs: number): void {
     this.peerRequests += requests;
     this.peerTokens += tokens;
+    if (requests > 0) this.recentPeerRequests.add(nowMs, requests);
+    if (tokens > 0) this.recentPeerTokens.add(nowMs, tokens);
+  }
+
+  /**
+   * Other nodes' sends to take off the picture learned at an observation: those
+   * heard since it, but no more than they sent in the last minute (a node that has
+   * not sent here for long gets no new word from the vendor, and its peers' older
+   * sends have left the vendor's window).
+   */
+  private peerSince(learned: LearnedLimit, tokens: boolean, nowMs: number): number {
+    const since = (tokens ? this.peerTokens : this.peerRequests) - learned.peerAtObservation;
+    if (since <= 0) return 0;
+    const recent = (tokens ? this.recentPeerTokens : this.recentPeerRequests).sum(nowMs);
+    return Math.min(since, recent);
   }
 
   /** Counts a send; returns where it stands among this route's sends. */
@@ -162,11 +182,11 @@ export class RouteBudget {
   estimate(nowMs: number): BudgetEstimate {
     const out: BudgetEstimate = {};
     if (this.requests) {
-      out.requests = this.available(this.requests, this.requestsSent, this.peerRequests, nowMs);
+      out.requests = this.available(this.requests, this.requestsSent, false, nowMs);
       out.requestLimit = this.requests.limit;
     }
     if (this.tokens) {
-      out.tokens = this.available(this.tokens, this.tokensSent, this.peerTokens, nowMs);
+      out.tokens = this.available(this.tokens, this.tokensSent, true, nowMs);
       out.tokenLimit = this.tokens.limit;
     }
     return out;
@@ -176,8 +196,7 @@ export class RouteBudget {
   tokenRoom(headroom: number, nowMs: number): number {
     if (!this.tokens) return Number.POSITIVE_INFINITY;
     return (
-      this.available(this.tokens, this.tokensSent, this.peerTokens, nowMs) -
-      this.tokens.limit * (1 - headroom)
+      this.available(this.tokens, this.tokensSent, true, nowMs) - this.tokens.limit * (1 - headroom)
     );
   }
 
@@ -204,11 +223,9 @@ export class RouteBudget {
       this.inFlight >= Math.max(1, Math.round(concurrency * headroom))
     )
       return false;
-    if (!this.fits(this.requests, this.requestsSent, this.peerRequests, 1, headroom, nowMs))
-      return false;
+    if (!this.fits(this.requests, this.requestsSent, false, 1, headroom, nowMs)) return false;
     if (!this.rules.allLimits) return true;
-    if (!this.fits(this.tokens, this.tokensSent, this.peerTokens, tokens, headroom, nowMs))
-      return false;
+    if (!this.fits(this.tokens, this.tokensSent, true, tokens, headroom, nowMs)) return false;
     if (dailySpendUsd !== undefined) {
       this.rollDay(nowMs);
       if (this.spentTodayUsd >= dailySpendUsd) return false;
@@ -274,27 +291,29 @@ export class RouteBudget {
     return learned;
   }
 
-  private available(learned: LearnedLimit, sent: number, peer: number, nowMs: number): number {
-    const { limit, remaining, resetMs, observedAtMs, sentAtObservation, peerAtObservation } =
-      learned;
+  private available(learned: LearnedLimit, sent: number, tokens: boolean, nowMs: number): number {
+    const { limit, remaining, resetMs, observedAtMs, sentAtObservation } = learned;
     const elapsed = nowMs - observedAtMs;
     let refilled: number;
     if (resetMs <= 0 || elapsed >= resetMs) refilled = limit;
     else if (learned.refillsContinuously || learned.emptiedByThrottle || !this.rules.learnShape)
       refilled = remaining + ((limit - remaining) * elapsed) / resetMs;
     else refilled = remaining;
-    return Math.min(limit, refilled) - (sent - sentAtObservation) - (peer - peerAtObservation);
+    // (Peers' sends only with several nodes: a lone router never hears any.)
+    const peers =
+      this.peerRequests === 0 && this.peerTokens === 0 ? 0 : this.peerSince(learned, tokens, nowMs);
+    return Math.min(limit, refilled) - (sent - sentAtObservation) - peers;
   }
 
   private fits(
     learned: LearnedLimit | undefined,
     sent: number,
-    peer: number,
+    tokens: boolean,
     cost: number,
     headroom: number,
     nowMs: number,
   ): boolean {
     if (!learned) return true;
-    return this.available(learned, sent, peer, nowMs) - cost >= learned.limit * (1 - headroom);
+    return this.available(learned, sent, tokens, nowMs) - cost >= learned.limit * (1 - headroom);
   }
 }

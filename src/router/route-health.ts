@@ -39,6 +39,8 @@ export class RouteHealth {
   private healthySinceMs = Number.NEGATIVE_INFINITY;
   openUntilMs = Number.NEGATIVE_INFINITY;
   private opened = false;
+  /** When the route was last opened here, or heard opened (P20): probes sent before speak of older news. */
+  private openedAtMs = Number.NEGATIVE_INFINITY;
   probesInFlight = 0;
   private readonly throttles: RollingSum;
   private readonly errors: RollingSum;
@@ -62,6 +64,8 @@ export class RouteHealth {
    */
   trialAfterCooldown = false;
   private trialDue = false;
+  /** When the latest cooldown began: a trial sent before it speaks of an older state. */
+  private trialSinceMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly policy: HealthPolicy,
@@ -96,7 +100,10 @@ export class RouteHealth {
   coolDown(untilMs: number, nowMs: number): void {
     if (nowMs > this.cooldownUntilMs + this.shift.stepMs) this.coolingSinceMs = nowMs;
     this.cooldownUntilMs = Math.max(this.cooldownUntilMs, untilMs);
-    if (this.trialAfterCooldown) this.trialDue = true;
+    if (this.trialAfterCooldown) {
+      this.trialDue = true;
+      this.trialSinceMs = nowMs;
+    }
     if (this.rules.steps && this.cooldownUntilMs - this.coolingSinceMs >= this.policy.openMs) {
       this.level = 0;
       this.lastStepMs = Math.max(this.lastStepMs, this.cooldownUntilMs);
@@ -142,6 +149,7 @@ export class RouteHealth {
   open(nowMs: number): boolean {
     if (!this.rules.breaker || this.opened) return false;
     this.opened = true;
+    this.openedAtMs = nowMs;
     this.openUntilMs = nowMs + this.policy.openMs;
     this.level = 0;
     this.openings++;
@@ -161,6 +169,7 @@ export class RouteHealth {
    */
   openUntil(untilMs: number, nowMs: number): boolean {
     if (!this.rules.breaker || untilMs <= nowMs) return false;
+    this.openedAtMs = nowMs;
     if (this.opened) {
       this.openUntilMs = Math.max(this.openUntilMs, untilMs);
       return false;
@@ -178,12 +187,19 @@ export class RouteHealth {
   }
 
   /**
-   * A probe came back well: the route is healthy again, at the first step of its
-   * weight. (A trial after a cooldown only ends the trial: the route was never out.)
+   * A probe (sent at sentAtMs) came back well: the route is healthy again, at the
+   * first step of its weight. A trial after a cooldown only ends the trial (the route
+   * was never out), and only if it was sent after the latest cooldown began and the
+   * route is not cooling again; a probe sent before the route was last opened (here,
+   * or by another node) does not close it: an old probe's good answer is not the
+   * newest word.
    */
-  recovered(nowMs: number): void {
-    this.trialDue = false;
-    if (!this.opened) return;
+  recovered(nowMs: number, sentAtMs: number = nowMs): void {
+    if (!this.opened) {
+      if (sentAtMs >= this.trialSinceMs && nowMs >= this.cooldownUntilMs) this.trialDue = false;
+      return;
+    }
+    if (sentAtMs < this.openedAtMs) return;
     this.opened = false;
     this.healthySinceMs = nowMs;
     this.throttles.clear();

@@ -100,6 +100,8 @@ interface RouteState {
   gateWeight: number;
   /** P20: the end of this node's own cooldown (from its own answers), beside what it heard. */
   ownCooldownUntilMs: number;
+  /** P20: when the latest 429 or opening known here (its own or heard) was heard. */
+  lastHoldAtMs: number;
 }
 
 /** A class's routes in order of preference, with their states side by side (no lookups). */
@@ -156,8 +158,6 @@ export interface HealthNews {
   kind: "cooldown" | "open" | "clear";
   atMs: number;
   untilMs: number;
-  /** A cooldown for a 429: the vendor account's budget, every node's, is spent for now. */
-  spent?: true;
 }
 
 /** Events kept for the report; a storm's later ones are only counted. */
@@ -387,18 +387,12 @@ export class Router<R extends RouterRequest = RouterRequest> {
     const cooledUntil = state.health.cooldownUntilMs;
     const openUntil = state.health.openUntilMs;
     const verdict = this.learn(entry, route, state, outcome, nowMs);
-    if (state.health.cooldownUntilMs > cooledUntil)
+    if (state.health.cooldownUntilMs > cooledUntil) {
       state.ownCooldownUntilMs = state.health.cooldownUntilMs;
-    if (this.onNews)
-      this.tellNews(
-        route,
-        state,
-        before,
-        cooledUntil,
-        openUntil,
-        verdict.type !== "done" && verdict.category === "throttled",
-        nowMs,
-      );
+      state.lastHoldAtMs = nowMs;
+    }
+    if (state.health.openUntilMs !== openUntil) state.lastHoldAtMs = nowMs;
+    if (this.onNews) this.tellNews(route, state, before, cooledUntil, openUntil, nowMs);
     // The event log records each change of a route's health, as the router saw it.
     const after = state.health.state(nowMs);
     if (after !== before) this.logEvent(nowMs, route, after);
@@ -432,8 +426,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
   }
 
   /** Sends other nodes made to a route (P20): they come off its budget here too. */
-  hearPeerSends(route: RouteId, requests: number, tokens: number): void {
-    this.routes.get(route)?.budget.recordPeerSends(requests, tokens);
+  hearPeerSends(route: RouteId, requests: number, tokens: number, nowMs: number): void {
+    this.routes.get(route)?.budget.recordPeerSends(requests, tokens, nowMs);
   }
 
   /** Every route this router knows, once each. */
@@ -459,12 +453,14 @@ export class Router<R extends RouterRequest = RouterRequest> {
     const before = health.state(nowMs);
     if (news.kind === "cooldown") {
       health.coolDown(news.untilMs + rank * this.config.cooldownMs, nowMs);
-      // One account, one budget: a 429 to another node empties this node's picture too.
-      if (news.spent && this.rules.P4) state.budget.exhausted(nowMs);
+      state.lastHoldAtMs = Math.max(state.lastHoldAtMs, news.atMs);
     } else if (news.kind === "open") {
+      state.lastHoldAtMs = Math.max(state.lastHoldAtMs, news.atMs);
       const graceMs = rank * this.config.health.openMs * PEER_PROBE_GRACE;
       if (health.openUntil(news.untilMs + graceMs, nowMs))
         this.heardOpenings[news.route] = (this.heardOpenings[news.route] ?? 0) + 1;
+    } else if (news.atMs < state.lastHoldAtMs) {
+      // A good answer older than the latest 429 or opening known here says nothing now.
     } else if (before === "open" || before === "half-open") health.recovered(nowMs);
     else if (before === "cooling" && state.ownCooldownUntilMs <= nowMs) health.liftCooldown(nowMs);
     const after = health.state(nowMs);
@@ -485,21 +481,15 @@ export class Router<R extends RouterRequest = RouterRequest> {
     before: HealthState,
     cooledUntil: number,
     openUntil: number,
-    throttled: boolean,
     nowMs: number,
   ): void {
     const { health } = state;
     const after = health.state(nowMs);
     if (health.openUntilMs !== openUntil && (after === "open" || after === "half-open"))
       this.onNews!({ route, kind: "open", atMs: nowMs, untilMs: health.openUntilMs });
-    else if (health.cooldownUntilMs > cooledUntil) {
-      const untilMs = health.cooldownUntilMs;
-      this.onNews!(
-        throttled
-          ? { route, kind: "cooldown", atMs: nowMs, untilMs, spent: true }
-          : { route, kind: "cooldown", atMs: nowMs, untilMs },
-      );
-    } else if (after === "healthy" && (before === "half-open" || before === "open"))
+    else if (health.cooldownUntilMs > cooledUntil)
+      this.onNews!({ route, kind: "cooldown", atMs: nowMs, untilMs: health.cooldownUntilMs });
+    else if (after === "healthy" && (before === "half-open" || before === "open"))
       // A probe (or a trial after a cooldown) came back well: the others may go.
       this.onNews!({ route, kind: "clear", atMs: nowMs, untilMs: nowMs });
   }
@@ -523,7 +513,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
 
     if (category === undefined) {
       health.recordLatency(nowMs - entry.sentAtMs, nowMs);
-      if (entry.probe) health.recovered(nowMs);
+      if (entry.probe) health.recovered(nowMs, entry.sentAtMs);
       return DONE;
     }
     let opened = false;
@@ -723,6 +713,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
       taken: 0,
       gateWeight: 1,
       ownCooldownUntilMs: Number.NEGATIVE_INFINITY,
+      lastHoldAtMs: Number.NEGATIVE_INFINITY,
     };
   }
 

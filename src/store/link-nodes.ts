@@ -2,8 +2,9 @@ import type { Scheduler } from "../clock/clock.js";
 import type { Router, RouterRequest } from "../router/router.js";
 import type { ResolvedScenario } from "../scenario/loader.js";
 import { DEFAULT_STORE_ROUND_TRIP_MS, MemoryStore } from "./memory-store.js";
-import { NodeLink, StoreMonitor, type StoreTraffic } from "./node-link.js";
+import { budgetSyncMs, NodeLink, StoreMonitor, type StoreTraffic } from "./node-link.js";
 import { openRedisStore } from "./open-redis.js";
+import { redactUrl } from "./redis-store.js";
 import type { SharedStore } from "./shared-store.js";
 
 /** What the report says of the store several router nodes shared (P20). */
@@ -62,7 +63,9 @@ export async function linkNodes(
         const from = names.indexOf(node);
         return from < 0 ? 1 : (index - from + scenario.nodes) % scenario.nodes || scenario.nodes;
       };
-      links.push(new NodeLink(name, router, store, scheduler, monitor, rankAfter));
+      links.push(
+        new NodeLink(name, router, store, scheduler, monitor, rankAfter, budgetSyncMs(speed)),
+      );
     },
     start() {
       for (const link of links) link.start();
@@ -71,7 +74,7 @@ export async function linkNodes(
       return {
         kind: store === undefined ? "none" : redisUrl ? "redis" : "memory",
         nodes: scenario.nodes,
-        url: redisUrl ? hidePassword(redisUrl) : null,
+        url: redisUrl ? redactUrl(redisUrl) : null,
         roundTripMs: store && !redisUrl ? DEFAULT_STORE_ROUND_TRIP_MS : null,
         ...monitor.traffic,
         outages: monitor.traffic.outages.map((o) => ({ ...o })),
@@ -82,15 +85,4 @@ export async function linkNodes(
       await store?.close();
     },
   };
-}
-
-/** A Redis URL as a report may show it: a password in it never leaves the run. */
-function hidePassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "redis://(unparsable URL)";
-  }
 }

@@ -50,8 +50,11 @@ export class MemoryStore implements SharedStore {
     if (this.refuse(done)) return;
     const item = { ...news };
     this.later(this.roundTripMs / 2, () => {
-      if (item.kind === "clear") this.state.news.delete(item.route);
-      else {
+      // A clear takes out what it answers, not news heard after it (a newer 429).
+      if (item.kind === "clear") {
+        const kept = this.state.news.get(item.route);
+        if (kept !== undefined && kept.atMs <= item.atMs) this.state.news.delete(item.route);
+      } else {
         const kept = this.state.news.get(item.route);
         if (kept === undefined || item.untilMs >= kept.untilMs)
           this.state.news.set(item.route, item);

@@ -4,8 +4,15 @@ import type { HealthNews, Router, RouterRequest } from "../router/router.js";
 import type { RouteId } from "../router/types.js";
 import { type RouteNews, type SharedStore, windowIndex } from "./shared-store.js";
 
-/** How often a node adds its sends to the shared budget counters and reads the others' (scenario ms). */
-export const BUDGET_SYNC_MS = 200;
+/**
+ * How often a node adds its sends to the shared budget counters and reads the
+ * others': every 200 scenario ms, and no more often than every 50 wall ms (at
+ * --speed 20 that is each second of scenario time), so a fast live run does not
+ * flood the store.
+ */
+export function budgetSyncMs(speed: number): number {
+  return Math.max(200, 50 * speed);
+}
 /** The counters' window: vendors state their limits per minute. */
 const BUDGET_WINDOW_MS = 60_000;
 
@@ -78,6 +85,8 @@ export class NodeLink<R extends RouterRequest> {
     private readonly monitor: StoreMonitor,
     /** This node's place after the node that sent news: 1 for the next, and so on. */
     private readonly rankAfter: (node: string) => number = () => 1,
+    /** Scenario ms between budget syncs (budgetSyncMs). */
+    private readonly syncMs = budgetSyncMs(1),
   ) {
     router.tellPeers((news) => this.tell(news));
     for (const route of router.routeIds)
@@ -111,7 +120,7 @@ export class NodeLink<R extends RouterRequest> {
 
   private scheduleSync(): void {
     if (this.stopped) return;
-    this.cancelSync = this.clock.at(this.clock.now() + BUDGET_SYNC_MS, () => {
+    this.cancelSync = this.clock.at(this.clock.now() + this.syncMs, () => {
       this.syncBudgets();
       this.scheduleSync();
     });
@@ -140,30 +149,58 @@ export class NodeLink<R extends RouterRequest> {
       c.ownTokens += tokens;
       const ownRequests = c.ownRequests;
       const ownTokens = c.ownTokens;
-      this.addOrCount(`requests:${route}`, requests, now, (total) => {
-        if (c.window !== window) return;
-        const peers = total - ownRequests;
-        if (peers > c.peerRequests) {
-          this.router.hearPeerSends(route, peers - c.peerRequests, 0);
-          c.peerRequests = peers;
-        }
-      });
-      this.addOrCount(`tokens:${route}`, tokens, now, (total) => {
-        if (c.window !== window) return;
-        const peers = total - ownTokens;
-        if (peers > c.peerTokens) {
-          this.router.hearPeerSends(route, 0, peers - c.peerTokens);
-          c.peerTokens = peers;
-        }
-      });
+      this.addOrCount(
+        `requests:${route}`,
+        requests,
+        now,
+        (total) => {
+          if (c.window !== window) return;
+          const peers = total - ownRequests;
+          if (peers > c.peerRequests) {
+            this.router.hearPeerSends(route, peers - c.peerRequests, 0, this.clock.now());
+            c.peerRequests = peers;
+          }
+        },
+        // The store never counted them: they go again with the next sync.
+        () => {
+          c.flushedRequests -= requests;
+          if (c.window === window) c.ownRequests -= requests;
+        },
+      );
+      this.addOrCount(
+        `tokens:${route}`,
+        tokens,
+        now,
+        (total) => {
+          if (c.window !== window) return;
+          const peers = total - ownTokens;
+          if (peers > c.peerTokens) {
+            this.router.hearPeerSends(route, 0, peers - c.peerTokens, this.clock.now());
+            c.peerTokens = peers;
+          }
+        },
+        () => {
+          c.flushedTokens -= tokens;
+          if (c.window === window) c.ownTokens -= tokens;
+        },
+      );
     }
   }
 
   /** Adds to a counter, or only reads it when there is nothing to add. */
-  private addOrCount(counter: string, amount: number, now: number, total: (n: number) => void) {
+  private addOrCount(
+    counter: string,
+    amount: number,
+    now: number,
+    total: (n: number) => void,
+    failed: () => void,
+  ) {
     const reply = (outcome: number | Error) => {
       this.monitor.answered(outcome);
-      if (!(outcome instanceof Error) && !this.stopped) total(outcome);
+      if (this.stopped) return;
+      if (outcome instanceof Error) {
+        if (amount > 0) failed();
+      } else total(outcome);
     };
     if (amount > 0) this.store.add(counter, amount, BUDGET_WINDOW_MS, now, reply);
     else this.store.count(counter, BUDGET_WINDOW_MS, now, reply);
@@ -193,7 +230,6 @@ export class NodeLink<R extends RouterRequest> {
         kind,
         atMs,
         untilMs,
-        ...(news.spent ? { spent: true as const } : {}),
       },
       this.clock.now(),
       this.rankAfter(news.node),

@@ -267,9 +267,13 @@ describe.skipIf(skip !== undefined)("redis store when redis-server goes away", (
     const subscribed = call<void>((r) => b.subscribe("node-b", (n) => heard.push(n), r));
     await until(() => subscribed.answered, "b subscribed");
 
-    await server.kill();
-    // In flight as the connection drops: answered with an Error, long before the timeout.
+    // In flight as the connection drops: the server is frozen, so the call is sent and
+    // waits; then it dies. Answered with an Error, long before the minute's timeout.
+    server.pause();
     const inFlight = call<number>((r) => a.add("spend", 1, 60_000, 0, r));
+    await sleep(50);
+    expect(inFlight.answered).toBe(false);
+    await server.kill();
     await until(() => inFlight.answered, "the call in flight answered");
     expect(inFlight.outcome).toBeInstanceOf(Error);
     await until(() => a.status === "down" && b.status === "down", "both stores saw the outage");

@@ -39,7 +39,8 @@ export interface RedisStoreOptions {
 export type RedisStoreStatus = "connecting" | "ready" | "down" | "closed";
 
 /**
- * Keeps the news with the latest end per route (a clear deletes it), with a TTL that
+ * Keeps the news with the latest end per route (a clear deletes it, unless what is
+ * kept was heard after the clear's answer), with a TTL that
  * only collects garbage, and tells every node on the channel, in one atomic step so
  * that what is kept and what is told never disagree.
  * KEYS: news key, set of routes. ARGV: news JSON, untilMs, TTL ms, kind, route, channel.
@@ -47,8 +48,11 @@ export type RedisStoreStatus = "connecting" | "ready" | "down" | "closed";
 const PUBLISH_LUA = `
 local kept = 0
 if ARGV[4] == 'clear' then
-  redis.call('DEL', KEYS[1])
-  redis.call('SREM', KEYS[2], ARGV[5])
+  local old = redis.call('GET', KEYS[1])
+  if (not old) or tonumber(cjson.decode(old).atMs) <= tonumber(ARGV[2]) then
+    redis.call('DEL', KEYS[1])
+    redis.call('SREM', KEYS[2], ARGV[5])
+  end
 else
   local ttl = tonumber(ARGV[3])
   local old = redis.call('GET', KEYS[1])

@@ -59,8 +59,6 @@ export interface RouteNews {
   atMs: number;
   /** Scenario ms when it stops holding; atMs for a clear. */
   untilMs: number;
-  /** A cooldown for a 429: the account's budget is spent for every node. */
-  spent?: true;
 }
 
 /** The fixed window of windowMs that holds nowMs, by its index from time 0. */

@@ -110,6 +110,17 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect(await value<RouteNews[]>(sut, (r) => a.inForce(5001, r))).toEqual([]);
     });
 
+    it("a clear leaves in force news heard after it (a newer 429 than the good answer)", async () => {
+      const a = sut.connect();
+      await value<void>(sut, (r) => a.publish(news({ atMs: 9000, untilMs: 14_000 }), r));
+      await value<void>(sut, (r) =>
+        a.publish(news({ node: "node-2", kind: "clear", atMs: 8500, untilMs: 8500 }), r),
+      );
+      expect(await value<RouteNews[]>(sut, (r) => a.inForce(9500, r))).toEqual([
+        news({ atMs: 9000, untilMs: 14_000 }),
+      ]);
+    });
+
     it("adds to a counter atomically across nodes: no add is lost or counted twice", async () => {
       const nodes = [sut.connect(), sut.connect(), sut.connect()];
       const totals: number[] = [];
