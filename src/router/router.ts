@@ -5,7 +5,12 @@ import {
   type TransportFailure,
 } from "./error-category.js";
 import { LaneQueue } from "./lane-queue.js";
-import { type Headers, parseRateLimitHeaders, retryDelayFromBody } from "./rate-limit-headers.js";
+import {
+  type BudgetObservation,
+  type Headers,
+  parseRateLimitHeaders,
+  retryDelayFromBody,
+} from "./rate-limit-headers.js";
 import { backoffMs, RetryBudget } from "./retry-policy.js";
 import { RollingSum } from "./rolling-sum.js";
 import { RouteBudget, type SendMark } from "./route-budget.js";
@@ -44,6 +49,12 @@ export interface AttemptOutcome {
   body?: string;
   /** Tokens billed, for spend (P2). */
   usage?: { prompt: number; completion: number };
+  /**
+   * What the headers say of the route's budget, already read (sim mode: straight from
+   * the vendor model, equal to what reading its headers gives); read from the headers
+   * when absent.
+   */
+  observation?: BudgetObservation;
 }
 
 /** Why a failed request was not tried again. */
@@ -505,9 +516,16 @@ export class Router<R extends RouterRequest = RouterRequest> {
     budget.recordDone(nowMs, outcome.usage);
     if (entry.probe) health.probesInFlight--;
 
-    const category = categorise(outcome.status, outcome.transport, outcome.headers, outcome.body);
+    // A served answer is no failure: its headers need not be looked at for one (in sim
+    // they are not even written: the observation is read instead).
+    const served =
+      outcome.transport === undefined && outcome.status >= 200 && outcome.status < 300;
+    const category = served
+      ? undefined
+      : categorise(outcome.status, outcome.transport, outcome.headers, outcome.body);
     if (category === "abandoned") return this.afterFailure(entry, category, undefined, nowMs);
-    const observation = parseRateLimitHeaders(outcome.headers, outcome.epochMs);
+    const observation =
+      outcome.observation ?? parseRateLimitHeaders(outcome.headers, outcome.epochMs);
     observation.retryAfterMs ??= retryDelayFromBody(outcome.body);
     if (this.rules.P4) budget.observe(observation, entry.mark, nowMs);
 

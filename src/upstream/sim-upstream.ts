@@ -2,14 +2,18 @@ import { postTask, type Scheduler, type Task } from "../clock/clock.js";
 import { generationMs } from "../vendor/latency-model.js";
 import { type BudgetSnapshot, tooLargeMessage, type VendorModel } from "../vendor/vendor-model.js";
 import { formatFor } from "../vendor/wire/formats.js";
+import { simBudgetObservation } from "./sim-observation.js";
 import type { WireFormat } from "../vendor/wire/wire-format.js";
 import type { WireResponse } from "../vendor/wire/wire-format.js";
+import type { TransportFailure } from "../router/error-category.js";
+import type { BudgetObservation } from "../router/rate-limit-headers.js";
 import {
   type Attempt,
   type AttemptResult,
   ERROR_BODY_BYTES,
   NO_USAGE,
   type Upstream,
+  type Usage,
 } from "./upstream.js";
 
 /** Sim mode has no wall clock: absolute times in headers count from this fixed instant. */
@@ -71,13 +75,7 @@ export class SimUpstream implements Upstream {
     const headersEpochMs = SIM_EPOCH_MS + (attempt.stream ? firstTokenMs : doneMs);
     let result: AttemptResult;
     if (cut === undefined || attempt.stream) {
-      result = {
-        status: 200,
-        // Written when the answer is delivered (from the budget as admitted), so no
-        // header text waits in memory while the answer is generated.
-        headers: NOT_YET_WRITTEN,
-        usage: { prompt: admission.promptTokens, completion: tokens },
-      };
+      result = new ServedAnswer({ prompt: admission.promptTokens, completion: tokens });
       // A stream cut short fails after its 200.
       if (cut) result.transport = "stream-error";
     } else if (cut.how === "reset") {
@@ -140,8 +138,8 @@ class SimCall implements Task {
     this.done = true;
     this.vendor.finish(this.model, this.tokens, this.doneMs);
     const { result } = this;
-    if (result.headers === NOT_YET_WRITTEN)
-      result.headers = lowerCased(this.format.budgetHeaders(this.budget, this.headersEpochMs));
+    if (result instanceof ServedAnswer)
+      result.deliver(this.format, this.budget, this.headersEpochMs);
     this.onDone(result);
   }
 
@@ -164,8 +162,50 @@ class SimCall implements Task {
   };
 }
 
-/** A served answer's headers before they are written (compared by identity). */
-const NOT_YET_WRITTEN: Record<string, string> = {};
+/**
+ * A served answer. What its budget headers say is delivered with it (from the budget
+ * as admitted, when the answer is delivered, so nothing waits in memory while it is
+ * generated): read straight from the budget where that is exact (the router reads
+ * `observation`), the header text itself written only if someone reads `headers`.
+ */
+class ServedAnswer implements AttemptResult {
+  readonly status = 200;
+  transport: TransportFailure | undefined = undefined;
+  epochMs: number | undefined = undefined;
+  firstTokenMs: number | undefined = undefined;
+  observation: BudgetObservation | undefined = undefined;
+  private written: Record<string, string> | undefined = undefined;
+  private format: WireFormat | undefined = undefined;
+  private budget: BudgetSnapshot | undefined = undefined;
+  private headersEpochMs = 0;
+
+  constructor(readonly usage: Usage) {}
+
+  deliver(format: WireFormat, budget: BudgetSnapshot, headersEpochMs: number): void {
+    this.observation = simBudgetObservation(format, budget);
+    if (this.observation === undefined) {
+      this.written = lowerCased(format.budgetHeaders(budget, headersEpochMs));
+      return;
+    }
+    this.format = format;
+    this.budget = budget;
+    this.headersEpochMs = headersEpochMs;
+  }
+
+  get headers(): Record<string, string> {
+    if (this.written === undefined) {
+      this.written =
+        this.format && this.budget
+          ? lowerCased(this.format.budgetHeaders(this.budget, this.headersEpochMs))
+          : {};
+    }
+    return this.written;
+  }
+
+  set headers(headers: Record<string, string>) {
+    this.written = headers;
+  }
+}
 
 /** Header names in lower case, as an HTTP client sees them (Bedrock's x-amzn-ErrorType). */
 function lowerCased(headers: Record<string, string>): Record<string, string> {

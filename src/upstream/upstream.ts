@@ -1,4 +1,5 @@
 import type { TransportFailure } from "../router/error-category.js";
+import type { BudgetObservation } from "../router/rate-limit-headers.js";
 
 /** One attempt of a request at one route. */
 export interface Attempt {
@@ -34,6 +35,8 @@ export interface AttemptResult {
    * a cut passed on as if it were the whole answer, as a gateway may do.
    */
   truncated?: boolean;
+  /** Sim mode: the budget headers already read, as the router would read them. */
+  observation?: BudgetObservation;
 }
 
 /** Tokens of one attempt: the prompt read and the completion generated. */
