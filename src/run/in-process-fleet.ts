@@ -80,15 +80,17 @@ export async function startFleetInProcess(options: FleetOptions): Promise<MockFl
     if (ownScheduler) scheduler.dispose();
     throw error;
   }
+  const listed = servers.map(({ vendor, format, baseUrl, origin }) => ({
+    vendor,
+    format,
+    baseUrl,
+    origin,
+  }));
+  await options.beforeClock?.(listed);
   scheduler.restart();
   let closed = false;
   return {
-    servers: servers.map(({ vendor, format, baseUrl, origin }) => ({
-      vendor,
-      format,
-      baseUrl,
-      origin,
-    })),
+    servers: listed,
     failed: new Promise<never>(() => {}),
     // Refused after close() as the worker fleet's is, so a run behaves the same on either.
     attempts: async (options) => {

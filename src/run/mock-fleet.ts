@@ -22,6 +22,11 @@ export interface FleetOptions {
   portBase?: number;
   scenarioDurationMs: number;
   /**
+   * Called once every server listens, before the clock (re)starts: what the run
+   * does to get ready (warming its path to the mocks) is not scenario time either.
+   */
+  beforeClock?: (servers: readonly FleetServer[]) => Promise<void>;
+  /**
    * Serve on this thread's event loop instead of a worker thread. Live runs never
    * do (the mocks would compete with the harness for its loop); `gw-chaos mock`,
    * which has nothing else to do, does.

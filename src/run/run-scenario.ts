@@ -267,13 +267,24 @@ export async function runScenario(
       host: "127.0.0.1",
       ...(options.portBase !== undefined ? { portBase: options.portBase } : {}),
       scenarioDurationMs: scenario.durationMs,
+      // The harness opens its connections and warms its path to the mocks before
+      // scenario time starts, so a cold start does not show as send lag.
+      ...(gateway
+        ? {}
+        : {
+            beforeClock: async (servers: readonly { vendor: string; origin: string }[]) => {
+              const http = HttpUpstream.forMocks(scenario.vendors, servers, scheduler);
+              upstream = http;
+              await http.warmUp();
+            },
+          }),
     });
     const mocks = fleet.servers;
     options.onMocksReady?.(mocks.map((m) => ({ vendor: m.vendor, baseUrl: m.baseUrl })));
     const clientTries = gateway ? new ClientTryLog() : undefined;
     upstream = gateway
       ? new GatewayUpstream(gatewayTarget(scenario, mocks, gateway, options.speed), scheduler)
-      : HttpUpstream.forMocks(scenario.vendors, mocks, scheduler);
+      : (upstream ?? HttpUpstream.forMocks(scenario.vendors, mocks, scheduler));
     const monitor = new HarnessMonitor(options.speed);
     const engine = new Engine({
       ...engineOptions(scheduler, upstream, clientTries, links),

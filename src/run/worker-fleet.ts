@@ -32,7 +32,7 @@ const CLOSE_GRACE_MS = 2000;
 export const fleetTestHooks: { crashAfterMs?: number } = {};
 
 export function startFleetInWorker(options: FleetOptions): Promise<MockFleet> {
-  const { scheduler, speed, inProcess: _, ...spec } = options;
+  const { scheduler, speed, inProcess: _, beforeClock: __, ...spec } = options;
   const data: FleetWorkerData = {
     spec,
     speed: scheduler?.speed ?? speed ?? 1,
@@ -135,14 +135,25 @@ export function startFleetInWorker(options: FleetOptions): Promise<MockFleet> {
       if (state !== "starting") return;
       if (m.type === "ready" && !scheduler) serve(m.servers);
       else if (m.type === "ready" && scheduler) {
-        // Scenario time starts now that every server listens, on both threads.
         ready = m.servers;
-        scheduler.restart();
-        const command: FleetWorkerCommand = {
-          type: "clock",
-          startMonotonicMs: scheduler.startMonotonicMs,
-        };
-        worker.postMessage(command);
+        const servers = m.servers;
+        void Promise.resolve(options.beforeClock?.(servers)).then(
+          () => {
+            if (state !== "starting") return;
+            // Scenario time starts now that every server listens, on both threads.
+            scheduler.restart();
+            const command: FleetWorkerCommand = {
+              type: "clock",
+              startMonotonicMs: scheduler.startMonotonicMs,
+            };
+            worker.postMessage(command);
+          },
+          (error: unknown) =>
+            fail(
+              `could not get ready for the run: ${error instanceof Error ? error.message : String(error)}`,
+              "WARM_UP",
+            ),
+        );
       } else if (m.type === "clock-set" && ready) serve(ready);
     });
     worker.on("error", (error: Error) => {

@@ -42,6 +42,10 @@ interface Route {
  */
 const CALL_CHARS_KEPT = 4_000_000;
 
+/** Connections a warm-up opens per vendor, and how often it sends on each. */
+const WARM_UP_CONNECTIONS = 32;
+const WARM_UP_ROUNDS = 4;
+
 /**
  * Live mode's way to a vendor: real HTTP through one keep-alive undici Pool per
  * vendor, in that vendor's own wire format (OpenAI, Azure, Anthropic, Gemini or
@@ -93,6 +97,28 @@ export class HttpUpstream implements Upstream {
       exchange,
     );
     return () => exchange.abort();
+  }
+
+  /**
+   * Opens connections to every mock and sends each a few control requests (`GET
+   * /_gw/state`, which spends no vendor budget), before the run's clock starts: a
+   * cold harness spends its first tens of milliseconds opening sockets and compiling
+   * its HTTP path, and those requests would leave late (send lag) for reasons of
+   * its own start, not of the load. Failures are ignored: the run will meet them.
+   */
+  async warmUp(concurrency = WARM_UP_CONNECTIONS): Promise<void> {
+    const rounds = [...this.routes.values()].map(async ({ pool }) => {
+      for (let round = 0; round < WARM_UP_ROUNDS; round++)
+        await Promise.all(
+          Array.from({ length: concurrency }, () =>
+            pool
+              .request({ method: "GET", path: "/_gw/state" })
+              .then((response) => response.body.dump())
+              .catch(() => undefined),
+          ),
+        );
+    });
+    await Promise.all(rounds);
   }
 
   async close(): Promise<void> {
