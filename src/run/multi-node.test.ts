@@ -20,7 +20,7 @@ describe("multi-node drill (P20), sim", () => {
     // Every user was served either way: the nodes sent elsewhere while A cooled down.
     expect(shared.thresholds.filter((t) => !t.ok)).toEqual([]);
     expect(alone.thresholds.filter((t) => !t.ok).map((t) => t.expr)).toEqual([
-      "vendor-a.errors.throttled<=5",
+      "vendor-a.errors.throttled<=6",
     ]);
   });
 
