@@ -10,6 +10,7 @@ import {
   retryAfterSeconds,
   SSE_HEADERS,
   type StreamWriter,
+  TOKEN_TEXTS,
   tokenText,
   type WireFormat,
   type WireRequest,
@@ -93,9 +94,13 @@ function usage(c: Completion) {
 class OpenAiStreamWriter implements StreamWriter {
   readonly headers: Record<string, string>;
 
-  /** Every content frame is the same text around its piece: built once per stream. */
+  /**
+   * Every content frame is the same text around its piece, and the pieces repeat:
+   * each different frame is built once per stream, when first written.
+   */
   private readonly contentHead: string;
   private readonly contentTail: string;
+  private readonly contentFrames: (string | undefined)[] = new Array(TOKEN_TEXTS);
 
   constructor(
     private readonly c: Completion,
@@ -133,7 +138,13 @@ class OpenAiStreamWriter implements StreamWriter {
       const delta = { role: "assistant", content: tokenText(0) };
       return this.frame([{ index: 0, delta, logprobs: null, finish_reason: null }]);
     }
-    return this.contentHead + JSON.stringify(tokenText(index)) + this.contentTail;
+    const k = index % TOKEN_TEXTS;
+    let frame = this.contentFrames[k];
+    if (frame === undefined) {
+      frame = this.contentHead + JSON.stringify(tokenText(k)) + this.contentTail;
+      this.contentFrames[k] = frame;
+    }
+    return frame;
   }
 
   /** The last content frame, the usage frame when asked for, then [DONE]. */

@@ -142,6 +142,9 @@ export function tokenText(index: number): string {
   return WORDS[index % WORDS.length]!;
 }
 
+/** How many different token texts there are: token i's text is token (i % TOKEN_TEXTS)'s. */
+export const TOKEN_TEXTS = WORDS.length;
+
 /** Answers of each length, built once: the same text is asked for again and again. */
 const ANSWERS = new Map<number, string>();
 
