@@ -91,6 +91,11 @@ export class MemoryStore implements SharedStore {
     done?: Reply<number>,
   ): void {
     if (this.refuse(done)) return;
+    // Whole numbers, as Redis counts them: a run behaves the same on either store.
+    if (!Number.isSafeInteger(amount)) {
+      done?.(new Error(`a counter adds whole numbers (micro-dollars, say), not ${amount}`));
+      return;
+    }
     const key = `${counter}\u0000${windowIndex(windowMs, nowMs)}`;
     let total = 0;
     this.later(this.roundTripMs / 2, () => {

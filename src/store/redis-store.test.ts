@@ -169,14 +169,6 @@ describe.skipIf(skip !== undefined)(`redis store${skip ? ` (skipped: ${skip})` :
       expect(heard).toEqual([]);
     });
 
-    it("answers a fractional amount with an Error: counters are whole numbers", async () => {
-      const store = await open();
-      const added = call<number>((r) => store.add("spend", 0.5, 60_000, 0, r));
-      await until(() => added.answered, "the add answered");
-      expect(added.outcome).toBeInstanceOf(Error);
-      expect((added.outcome as Error).message).toMatch(/whole numbers/);
-    });
-
     it("lets go of its sockets on close", async () => {
       const before = openSockets();
       const store = await RedisStore.open({ url: server.url, namespace: randomUUID(), speed: 1 });

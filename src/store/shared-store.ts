@@ -28,7 +28,8 @@ export interface SharedStore {
   inForce(nowMs: number, done: Reply<RouteNews[]>): void;
   /**
    * Adds to a counter of the fixed window of windowMs that holds nowMs, atomically
-   * across nodes, and answers the window's total after the add.
+   * across nodes, and answers the window's total after the add. Amounts are whole
+   * numbers (micro-dollars, say): anything else is answered with an Error.
    */
   add(counter: string, amount: number, windowMs: number, nowMs: number, done?: Reply<number>): void;
   /** The total of the counter's window that holds nowMs (0 when nothing was added). */

@@ -147,6 +147,14 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect(await value<number>(sut, (r) => a.count("never", 1000, 0, r))).toBe(0);
     });
 
+    it("answers an amount that is not a whole number with an Error, and counts nothing", async () => {
+      const a = sut.connect();
+      const added = await ask<number>(sut, (r) => a.add("spend", 0.5, 60_000, 0, r));
+      expect(added).toBeInstanceOf(Error);
+      expect((added as Error).message).toMatch(/whole numbers/);
+      expect(await value<number>(sut, (r) => a.count("spend", 60_000, 0, r))).toBe(0);
+    });
+
     it("answers every call with an Error once closed, without throwing", async () => {
       const a = sut.connect();
       await a.close();
