@@ -1,25 +1,28 @@
 import type { Cancel, Scheduler, Task } from "./clock.js";
 
-/** Earlier time first; at equal times, the one scheduled first. */
-function before(a: Entry, b: Entry): boolean {
-  return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
-}
+const INITIAL_CAPACITY = 1024;
 
-interface Entry {
-  atMs: number;
-  seq: number;
-  /** A callback (at) or a task (post); both null once run or cancelled. */
-  fn: (() => void) | null;
-  task: Task | null;
+/** A callback scheduled with at(): a task of its own, so the heap holds only tasks. */
+class CallbackTask implements Task {
+  done = false;
+  constructor(readonly run: () => void) {}
 }
 
 /**
  * Virtual time for sim mode: a binary min-heap of events ordered by time, then by
  * the order they were scheduled, so that equal times run first-in first-out and
  * the same inputs always give the same sequence.
+ *
+ * The heap is three parallel arrays (time and sequence in typed arrays, the task
+ * beside them), not an object per event: a sim run schedules a few events per
+ * request, thousands pending at once, and an entry object each was both
+ * allocation and, while pending, work for every young-generation collection.
  */
 export class VirtualScheduler implements Scheduler {
-  private heap: Entry[] = [];
+  private times = new Float64Array(INITIAL_CAPACITY);
+  private seqs = new Float64Array(INITIAL_CAPACITY);
+  private tasks: (Task | undefined)[] = new Array(INITIAL_CAPACITY).fill(undefined);
+  private size = 0;
   private seq = 0;
   private current = 0;
 
@@ -28,19 +31,19 @@ export class VirtualScheduler implements Scheduler {
   }
 
   at(atMs: number, fn: () => void): Cancel {
-    const entry: Entry = { atMs: Math.max(atMs, this.current), seq: this.seq++, fn, task: null };
-    this.push(entry);
+    const task = new CallbackTask(fn);
+    this.push(Math.max(atMs, this.current), task);
     return () => {
-      entry.fn = null;
+      task.done = true;
     };
   }
 
   post(atMs: number, task: Task): void {
-    this.push({ atMs: Math.max(atMs, this.current), seq: this.seq++, fn: null, task });
+    this.push(Math.max(atMs, this.current), task);
   }
 
   get pending(): number {
-    return this.heap.length;
+    return this.size;
   }
 
   /**
@@ -49,62 +52,87 @@ export class VirtualScheduler implements Scheduler {
    */
   run(untilMs = Number.POSITIVE_INFINITY, shouldStop: () => boolean = () => false): number {
     let ran = 0;
-    while (this.heap.length > 0) {
-      const top = this.heap[0]!;
-      if (top.atMs > untilMs) break;
+    while (this.size > 0) {
+      const atMs = this.times[0]!;
+      if (atMs > untilMs) break;
+      const task = this.tasks[0]!;
       this.pop();
-      const { fn, task } = top;
-      top.fn = null;
-      top.task = null;
-      if (fn !== null) {
-        this.current = top.atMs;
-        fn();
-      } else if (task !== null && !task.done) {
-        this.current = top.atMs;
-        task.run();
-      } else {
-        continue; // cancelled
-      }
+      if (task.done) continue; // cancelled
+      this.current = atMs;
+      task.run();
       ran++;
       if (shouldStop()) break;
     }
-    if (untilMs !== Number.POSITIVE_INFINITY && untilMs > this.current && this.heap.length === 0) {
+    if (untilMs !== Number.POSITIVE_INFINITY && untilMs > this.current && this.size === 0) {
       this.current = untilMs;
     }
     return ran;
   }
 
   // Sifts move a hole rather than swapping pairs: half the writes, no temporaries.
-  private push(entry: Entry): void {
-    const heap = this.heap;
-    let i = heap.length;
-    heap.push(entry);
+  private push(atMs: number, task: Task): void {
+    if (this.size === this.times.length) this.grow();
+    const { times, seqs, tasks } = this;
+    const seq = this.seq++;
+    let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const above = heap[parent]!;
-      if (!before(entry, above)) break;
-      heap[i] = above;
+      const t = times[parent]!;
+      // Earlier time first; at equal times, the one scheduled first.
+      if (t < atMs || (t === atMs && seqs[parent]! < seq)) break;
+      times[i] = t;
+      seqs[i] = seqs[parent]!;
+      tasks[i] = tasks[parent];
       i = parent;
     }
-    heap[i] = entry;
+    times[i] = atMs;
+    seqs[i] = seq;
+    tasks[i] = task;
   }
 
+  /** Removes the top: the last entry sinks from the root to its place. */
   private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop()!;
-    const n = heap.length;
-    if (n === 0) return;
+    const { times, seqs, tasks } = this;
+    const n = --this.size;
+    const atMs = times[n]!;
+    const seq = seqs[n]!;
+    const task = tasks[n];
+    tasks[n] = undefined; // holds nothing it no longer schedules
+    if (n === 0) {
+      tasks[0] = undefined;
+      return;
+    }
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const child = r < n && before(heap[r]!, heap[l]!) ? r : l;
-      const below = heap[child]!;
-      if (!before(below, last)) break;
-      heap[i] = below;
+      let child = l;
+      if (r < n) {
+        const tr = times[r]!;
+        const tl = times[l]!;
+        if (tr < tl || (tr === tl && seqs[r]! < seqs[l]!)) child = r;
+      }
+      const tc = times[child]!;
+      if (tc > atMs || (tc === atMs && seqs[child]! > seq)) break;
+      times[i] = tc;
+      seqs[i] = seqs[child]!;
+      tasks[i] = tasks[child];
       i = child;
     }
-    heap[i] = last;
+    times[i] = atMs;
+    seqs[i] = seq;
+    tasks[i] = task;
+  }
+
+  private grow(): void {
+    const capacity = this.times.length * 2;
+    const times = new Float64Array(capacity);
+    times.set(this.times);
+    const seqs = new Float64Array(capacity);
+    seqs.set(this.seqs);
+    this.times = times;
+    this.seqs = seqs;
+    for (let i = this.tasks.length; i < capacity; i++) this.tasks.push(undefined);
   }
 }
