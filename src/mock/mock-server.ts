@@ -243,8 +243,15 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       const writer = format.streamWriter(completion, chat, admission.budget, Date.now());
       res.writeHead(200, writer.headers);
       const encoding = writer.encoding ?? "utf8";
-      const start = writer.start();
-      if (start) res.write(start, encoding);
+      // The opening frames leave with the first tokens, which the pacer writes at
+      // once (below, the same instant): one write, and a short answer due whole is
+      // headers, frames and end in a single one.
+      let opening = writer.start();
+      const withOpening = (text: string) => {
+        const out = opening + text;
+        opening = "";
+        return out;
+      };
       const stream: StreamState = {
         writer,
         startMs: firstTokenAt,
@@ -253,26 +260,29 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
         sent: 0,
         write: (text) => {
           generate(stream.sent);
-          if (!res.destroyed) res.write(text, encoding);
+          if (!res.destroyed) res.write(withOpening(text), encoding);
         },
         finish: (text) => {
           generate(stream.sent);
           if (res.destroyed) return;
+          const out = withOpening(text);
           if (cut?.how === "reset") {
             attempt.outcome = "reset";
-            if (text) res.write(text, encoding);
+            if (out) res.write(out, encoding);
             dropConnection(res);
           } else if (cut) {
             attempt.outcome = "stream-cut";
-            res.end(text + writer.error("overload"), encoding);
+            res.end(out + writer.error("overload"), encoding);
           } else {
             attempt.outcome = "ok";
-            res.end(text + writer.end(), encoding);
+            res.end(out + writer.end(), encoding);
           }
         },
       };
       res.on("close", () => pacer.remove(stream));
       pacer.add(stream);
+      // No token due yet (a timer that fired a hair early): the opening goes now.
+      if (opening && !res.destroyed && !res.writableEnded) res.write(withOpening(""), encoding);
     });
   };
 
