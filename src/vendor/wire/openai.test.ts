@@ -1,10 +1,11 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createRng } from "../../random/rng.js";
 import { testVendor } from "../../test-support/test-specs.js";
 import { wireConformance } from "../../test-support/wire-conformance.js";
 import { VendorModel } from "../vendor-model.js";
-import { openAiFormat as openai } from "./openai.js";
-import type { WireRequest } from "./wire-format.js";
+import { completionBody, openAiFormat as openai } from "./openai.js";
+import { answerText, type WireRequest } from "./wire-format.js";
 
 const completion = {
   id: "chatcmpl-1",
@@ -111,6 +112,44 @@ describe("OpenAI wire format", () => {
       ],
       usage: { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 },
     });
+  });
+
+  it("writes the very bytes JSON.stringify makes of the chat.completion object", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          id: fc.string(),
+          model: fc.string(),
+          createdS: fc.oneof(fc.integer({ min: 0, max: 2 ** 40 }), fc.constant(Number.NaN)),
+          promptTokens: fc.nat(1_000_000),
+          completionTokens: fc.nat(3000),
+          truncated: fc.boolean(),
+        }),
+        (c) => {
+          const object = {
+            id: c.id,
+            object: "chat.completion",
+            created: c.createdS,
+            model: c.model,
+            choices: [
+              {
+                index: 0,
+                message: { role: "assistant", content: answerText(c.completionTokens) },
+                logprobs: null,
+                finish_reason: c.truncated ? "length" : "stop",
+              },
+            ],
+            usage: {
+              prompt_tokens: c.promptTokens,
+              completion_tokens: c.completionTokens,
+              total_tokens: c.promptTokens + c.completionTokens,
+            },
+          };
+          expect(completionBody(c)).toBe(JSON.stringify(object));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("streams data-only frames: role first, content, finish, usage chunk, then [DONE]", () => {

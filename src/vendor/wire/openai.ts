@@ -90,6 +90,33 @@ function usage(c: Completion) {
   };
 }
 
+/** The answer texts as JSON strings, by length (bounded as answerText's own). */
+const ANSWER_JSON = new Map<number, string>();
+
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : "null";
+}
+
+/**
+ * A chat.completion's JSON, the bytes JSON.stringify makes of it (a test holds them
+ * equal), put together from its parts: the mock writes one per answer, and the
+ * answer's text, most of the body, is escaped once per length rather than each time.
+ */
+export function completionBody(c: Completion): string {
+  let content = ANSWER_JSON.get(c.completionTokens);
+  if (content === undefined) {
+    content = JSON.stringify(answerText(c.completionTokens));
+    if (ANSWER_JSON.size < 10_000) ANSWER_JSON.set(c.completionTokens, content);
+  }
+  return (
+    `{"id":${JSON.stringify(c.id)},"object":"chat.completion","created":${jsonNumber(c.createdS)},` +
+    `"model":${JSON.stringify(c.model)},"choices":[{"index":0,"message":{"role":"assistant",` +
+    `"content":${content}},"logprobs":null,"finish_reason":"${c.truncated ? "length" : "stop"}"}],` +
+    `"usage":{"prompt_tokens":${jsonNumber(c.promptTokens)},"completion_tokens":${jsonNumber(c.completionTokens)},` +
+    `"total_tokens":${jsonNumber(c.promptTokens + c.completionTokens)}}}`
+  );
+}
+
 /** Server-sent events: only `data:` frames, no `event:` lines, then `data: [DONE]`. */
 class OpenAiStreamWriter implements StreamWriter {
   readonly headers: Record<string, string>;
@@ -203,21 +230,7 @@ export const openAiFormat: WireFormat = {
     return {
       status: 200,
       headers: { "content-type": "application/json", ...openAiBudgetHeaders(budget) },
-      body: JSON.stringify({
-        id: c.id,
-        object: "chat.completion",
-        created: c.createdS,
-        model: c.model,
-        choices: [
-          {
-            index: 0,
-            message: { role: "assistant", content: answerText(c.completionTokens) },
-            logprobs: null,
-            finish_reason: c.truncated ? "length" : "stop",
-          },
-        ],
-        usage: usage(c),
-      }),
+      body: completionBody(c),
     };
   },
 
