@@ -48,8 +48,10 @@ describe.skipIf(skip !== undefined)(
     });
 
     it("with Redis shared, the other nodes stop before they hit the 429s one node heard", async () => {
-      // Both at once (each is light: a few hundred requests a second of wall time).
-      const [shared, alone] = await Promise.all([liveMultiNode(redis.url), liveMultiNode("none")]);
+      // One after the other: run together on a slow host, the two runs and redis-server
+      // competed for the two cores until news took seconds of scenario time to arrive.
+      const shared = await liveMultiNode(redis.url);
+      const alone = await liveMultiNode("none");
       for (const report of [shared, alone]) {
         expect(report.ledger.balanced).toBe(true);
         expect(report.harness.trusted).toBe(true);
