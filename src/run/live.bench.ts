@@ -1,7 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, bench, describe } from "vitest";
-import { cliNodeFlags } from "../test-support/cli-node-flags.js";
 
 /**
  * Live mode at load: requests per second the harness drives through the router
@@ -128,7 +127,7 @@ interface Round {
 function round(kind: "json" | "sse"): Round {
   const out = execFileSync(
     process.execPath,
-    [...cliNodeFlags(), "--input-type=module", "-e", RUNNER, kind, JSON.stringify(STEPS)],
+    ["--input-type=module", "-e", RUNNER, kind, JSON.stringify(STEPS)],
     { cwd: root, encoding: "utf8" },
   );
   return JSON.parse(out) as Round;

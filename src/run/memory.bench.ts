@@ -1,7 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, bench, describe } from "vitest";
-import { cliNodeFlags } from "../test-support/cli-node-flags.js";
 
 /**
  * Memory stays flat with run length: a sim run of one hour at 500 requests a second
@@ -36,14 +35,10 @@ interface Measure {
 }
 
 function measure(duration: string): Measure {
-  const out = execFileSync(
-    process.execPath,
-    [...cliNodeFlags(), "--input-type=module", "-e", RUNNER, duration],
-    {
-      cwd: root,
-      encoding: "utf8",
-    },
-  );
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", RUNNER, duration], {
+    cwd: root,
+    encoding: "utf8",
+  });
   return JSON.parse(out) as Measure;
 }
 

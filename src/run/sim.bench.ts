@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, bench, describe } from "vitest";
 import { VirtualScheduler } from "../clock/virtual-scheduler.js";
-import { cliNodeFlags } from "../test-support/cli-node-flags.js";
 
 /**
  * Sim mode at scale: one hour of lunch-rush at 500 requests a second (1.8 million
@@ -63,14 +62,10 @@ describe("sim mode: one hour of lunch-rush at 500 requests a second", () => {
   bench(
     "sim run: plan, router, vendor model, wire headers, metrics (fresh process)",
     () => {
-      const out = execFileSync(
-        process.execPath,
-        [...cliNodeFlags(), "--input-type=module", "-e", RUNNER],
-        {
-          cwd: root,
-          encoding: "utf8",
-        },
-      );
+      const out = execFileSync(process.execPath, ["--input-type=module", "-e", RUNNER], {
+        cwd: root,
+        encoding: "utf8",
+      });
       results.sim = JSON.parse(out) as SimMeasure;
     },
     { iterations: 1, warmupIterations: 0 },
