@@ -2,10 +2,25 @@ import type { Cancel, Scheduler, Task } from "./clock.js";
 
 const INITIAL_CAPACITY = 1024;
 
-/** A callback scheduled with at(): a task of its own, so the heap holds only tasks. */
+/**
+ * A callback scheduled with at(): a task of its own, so the heap holds only tasks.
+ * It lets go of the callback once run or cancelled (a caller may keep the cancel
+ * function long after).
+ */
 class CallbackTask implements Task {
   done = false;
-  constructor(readonly run: () => void) {}
+  constructor(private fn: (() => void) | null) {}
+
+  run(): void {
+    const fn = this.fn!;
+    this.fn = null;
+    fn();
+  }
+
+  cancel(): void {
+    this.done = true;
+    this.fn = null;
+  }
 }
 
 /**
@@ -33,9 +48,7 @@ export class VirtualScheduler implements Scheduler {
   at(atMs: number, fn: () => void): Cancel {
     const task = new CallbackTask(fn);
     this.push(Math.max(atMs, this.current), task);
-    return () => {
-      task.done = true;
-    };
+    return () => task.cancel();
   }
 
   post(atMs: number, task: Task): void {
@@ -78,8 +91,9 @@ export class VirtualScheduler implements Scheduler {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const t = times[parent]!;
-      // Earlier time first; at equal times, the one scheduled first.
-      if (t < atMs || (t === atMs && seqs[parent]! < seq)) break;
+      // Earlier time first; at equal times, the one scheduled first. (Written as "not
+      // before", as the comparison always was, so a NaN time sorts as it always did.)
+      if (!(atMs < t || (atMs === t && seq < seqs[parent]!))) break;
       times[i] = t;
       seqs[i] = seqs[parent]!;
       tasks[i] = tasks[parent];
@@ -114,7 +128,7 @@ export class VirtualScheduler implements Scheduler {
         if (tr < tl || (tr === tl && seqs[r]! < seqs[l]!)) child = r;
       }
       const tc = times[child]!;
-      if (tc > atMs || (tc === atMs && seqs[child]! > seq)) break;
+      if (!(tc < atMs || (tc === atMs && seqs[child]! < seq))) break;
       times[i] = tc;
       seqs[i] = seqs[child]!;
       tasks[i] = tasks[child];
