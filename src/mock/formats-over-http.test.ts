@@ -160,3 +160,30 @@ describe.each(CASES)("$profile over real HTTP", (c) => {
     expect(await res.json()).toBeTypeOf("object");
   });
 });
+
+// The opening frames leave with the first tokens: a stream cut before any still opens.
+describe("a stream cut before its first token", () => {
+  it("still opens with Anthropic's message_start, then carries the error", async () => {
+    const c = CASES.find((k) => k.profile === "anthropic")!;
+    const origin = fleet.servers.find((s) => s.vendor === c.profile)!.origin;
+    const fault = await fetch(`${origin}/_gw/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ kind: "stream-error", afterTokens: 0, count: 1 }),
+    });
+    expect(fault.status).toBe(201);
+    const res = await fetch(`${origin}${c.path(c.model, true)}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...c.headers },
+      body: JSON.stringify(c.body(c.model, true)),
+    });
+    expect(res.status).toBe(200);
+    const events = (await res.text())
+      .split(/\n\n/)
+      .filter((f) => f.trim() !== "")
+      .map((f) => /^event: (\S+)/.exec(f)?.[1]);
+    expect(events[0]).toBe("message_start");
+    expect(events.at(-1)).toBe("error");
+    expect(events).not.toContain("content_block_delta");
+  });
+});
