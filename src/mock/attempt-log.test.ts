@@ -350,13 +350,22 @@ describe("attempts({ endOpen }) at the end of a run", () => {
   it("ends what is still open as it stands: a call a gateway never let go of shows as stalled", async () => {
     fleet = await startMockFleet({
       vendors: [testVendor("vendor-a", [roomy])],
+      // The stall covers the whole test however slow the host: at 100x a minute of
+      // scenario is 0.6 s of wall time, and a call that came later was served, not stalled.
       faults: [
-        { id: "f", kind: "stall", vendor: "vendor-a", fromMs: 0, untilMs: 60_000, probability: 1 },
+        {
+          id: "f",
+          kind: "stall",
+          vendor: "vendor-a",
+          fromMs: 0,
+          untilMs: 100 * 3_600_000,
+          probability: 1,
+        },
       ],
       seed: 1,
       speed: 100,
       host: "127.0.0.1",
-      scenarioDurationMs: 60_000,
+      scenarioDurationMs: 100 * 3_600_000,
     });
     const [s] = fleet.servers;
     const abort = new AbortController();
