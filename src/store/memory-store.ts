@@ -1,5 +1,6 @@
 import type { Scheduler } from "../clock/clock.js";
 import {
+  amountRefusal,
   holds,
   type Reply,
   type RouteNews,
@@ -91,9 +92,9 @@ export class MemoryStore implements SharedStore {
     done?: Reply<number>,
   ): void {
     if (this.refuse(done)) return;
-    // Whole numbers, as Redis counts them: a run behaves the same on either store.
-    if (!Number.isSafeInteger(amount)) {
-      done?.(new Error(`a counter adds whole numbers (micro-dollars, say), not ${amount}`));
+    const refused = amountRefusal(amount);
+    if (refused) {
+      done?.(refused);
       return;
     }
     const key = `${counter}\u0000${windowIndex(windowMs, nowMs)}`;

@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import {
+  amountRefusal,
   holds,
   type Reply,
   type RouteNews,
@@ -264,8 +265,9 @@ export class RedisStore implements SharedStore {
     done?: Reply<number>,
   ): void {
     if (this.refuse(done)) return;
-    if (!Number.isSafeInteger(amount)) {
-      done?.(new Error(`a counter adds whole numbers (micro-dollars, say), not ${amount}`));
+    const refused = amountRefusal(amount);
+    if (refused) {
+      done?.(refused);
       return;
     }
     // The window is kept for two of its spans, in wall ms: long enough for every

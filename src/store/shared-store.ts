@@ -71,3 +71,14 @@ export function windowIndex(windowMs: number, nowMs: number): number {
 export function holds(news: RouteNews): boolean {
   return news.kind !== "clear";
 }
+
+/**
+ * Why a counter amount is refused, or undefined if it is fine: counters add whole
+ * numbers on every store (Redis's INCRBY takes nothing else), so a run behaves the
+ * same on either.
+ */
+export function amountRefusal(amount: number): Error | undefined {
+  return Number.isSafeInteger(amount)
+    ? undefined
+    : new Error(`a counter adds whole numbers (micro-dollars, say), not ${amount}`);
+}
