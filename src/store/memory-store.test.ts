@@ -1,7 +1,7 @@
+import { describe, expect, it } from "vitest";
 import { VirtualScheduler } from "../clock/virtual-scheduler.js";
 import { MemoryStore } from "./memory-store.js";
 import { describeStoreConformance } from "./store-conformance.js";
-import { describe, expect, it } from "vitest";
 
 describeStoreConformance("in-memory store", async () => {
   const scheduler = new VirtualScheduler();

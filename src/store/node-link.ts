@@ -1,5 +1,4 @@
-import type { Cancel, Scheduler } from "../clock/clock.js";
-import type { Clock } from "../clock/clock.js";
+import type { Cancel, Clock, Scheduler } from "../clock/clock.js";
 import type { HealthNews, Router, RouterRequest } from "../router/router.js";
 import type { RouteId } from "../router/types.js";
 import { type RouteNews, type SharedStore, windowIndex } from "./shared-store.js";
