@@ -36,3 +36,16 @@ export function postTask(scheduler: Scheduler, atMs: number, task: Task): void {
       if (!task.done) task.run();
     });
 }
+
+/**
+ * Zero for a field of an object made on the hot path that will later hold
+ * fractional milliseconds. V8 keeps a field as a small integer while it has only
+ * held whole numbers; the first fraction stored into it moves the objects already
+ * made to a new layout, one by one as each is next touched (a "migration", about a
+ * microsecond each: a few percent of a sim run, seen with --trace-migration).
+ * Negative zero is not a small integer, so a field that starts with it is a double
+ * from the first object on and nothing ever moves. It is 0 in every sum and
+ * comparison; only Object.is and division tell the two apart, and no time here is
+ * divided by.
+ */
+export const FRACTIONAL_ZERO = -0;

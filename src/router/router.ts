@@ -1,3 +1,4 @@
+import { FRACTIONAL_ZERO } from "../clock/clock.js";
 import {
   categorise,
   type ErrorCategory,
@@ -302,12 +303,12 @@ export class Router<R extends RouterRequest = RouterRequest> {
       attempts: 0,
       lastRoute: undefined,
       mark: UNSENT,
-      sentAtMs: 0,
+      sentAtMs: FRACTIONAL_ZERO,
       probe: false,
-      notBeforeMs: 0,
-      previousDelayMs: 0,
+      notBeforeMs: FRACTIONAL_ZERO,
+      previousDelayMs: FRACTIONAL_ZERO,
       avoidRoute: undefined,
-      avoidUntilMs: 0,
+      avoidUntilMs: FRACTIONAL_ZERO,
     });
     return undefined;
   }
@@ -518,8 +519,7 @@ export class Router<R extends RouterRequest = RouterRequest> {
 
     // A served answer is no failure: its headers need not be looked at for one (in sim
     // they are not even written: the observation is read instead).
-    const served =
-      outcome.transport === undefined && outcome.status >= 200 && outcome.status < 300;
+    const served = outcome.transport === undefined && outcome.status >= 200 && outcome.status < 300;
     const category = served
       ? undefined
       : categorise(outcome.status, outcome.transport, outcome.headers, outcome.body);

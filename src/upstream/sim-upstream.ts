@@ -1,12 +1,11 @@
-import { postTask, type Scheduler, type Task } from "../clock/clock.js";
+import { FRACTIONAL_ZERO, postTask, type Scheduler, type Task } from "../clock/clock.js";
+import type { TransportFailure } from "../router/error-category.js";
+import type { BudgetObservation } from "../router/rate-limit-headers.js";
 import { generationMs } from "../vendor/latency-model.js";
 import { type BudgetSnapshot, tooLargeMessage, type VendorModel } from "../vendor/vendor-model.js";
 import { formatFor } from "../vendor/wire/formats.js";
+import type { WireFormat, WireResponse } from "../vendor/wire/wire-format.js";
 import { simBudgetObservation } from "./sim-observation.js";
-import type { WireFormat } from "../vendor/wire/wire-format.js";
-import type { WireResponse } from "../vendor/wire/wire-format.js";
-import type { TransportFailure } from "../router/error-category.js";
-import type { BudgetObservation } from "../router/rate-limit-headers.js";
 import {
   type Attempt,
   type AttemptResult,
@@ -177,7 +176,7 @@ class ServedAnswer implements AttemptResult {
   private written: Record<string, string> | undefined = undefined;
   private format: WireFormat | undefined = undefined;
   private budget: BudgetSnapshot | undefined = undefined;
-  private headersEpochMs = 0;
+  private headersEpochMs = FRACTIONAL_ZERO;
 
   constructor(readonly usage: Usage) {}
 
