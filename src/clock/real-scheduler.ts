@@ -75,7 +75,11 @@ export class RealScheduler implements Scheduler {
   at(atMs: number, fn: () => void): Cancel {
     // After the run, late answers may still ask for a callback: nothing is kept alive for them.
     if (this.disposed) return () => {};
-    const delay = Math.max(0, (atMs - this.now()) / this.speed);
+    // Whole milliseconds: Node's timers fire on a whole-millisecond loop clock anyway
+    // (a 2.3 ms timer fires at 3), but a fractional delay costs a timer list of its
+    // own for each distinct value and moves every Timeout object V8 made before it to
+    // a new layout (--trace-migration: _idleTimeout), both on live mode's hot path.
+    const delay = Math.ceil(Math.max(0, (atMs - this.now()) / this.speed));
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       fn();
