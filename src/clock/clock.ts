@@ -41,9 +41,10 @@ export function postTask(scheduler: Scheduler, atMs: number, task: Task): void {
  * Zero for a field of an object made on the hot path that will later hold
  * fractional milliseconds. V8 keeps a field as a small integer while it has only
  * held whole numbers; the first fraction stored into it moves the objects already
- * made to a new layout, one by one as each is next touched (a "migration", about a
- * microsecond each: a few percent of a sim run, seen with --trace-migration).
- * Negative zero is not a small integer, so a field that starts with it is a double
+ * made to a new layout, one by one as each is next touched (a "migration", seen
+ * with --trace-migration). An object literal may go on making objects of the old
+ * layout, so it can be every one: the router's queue entries once were, and a long
+ * sim ran at half speed. Negative zero is not a small integer, so a field that starts with it is a double
  * from the first object on and nothing ever moves. It is 0 in every sum and
  * comparison; only Object.is and division tell the two apart, and no time here is
  * divided by.
