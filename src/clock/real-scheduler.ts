@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { IdMap } from "../collections/id-map.js";
 import type { Cancel, Scheduler, Task } from "./clock.js";
 
 /**
@@ -20,7 +21,9 @@ export function monotonicNowMs(): number {
  */
 export class RealScheduler implements Scheduler {
   private startWall: number;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Pending timers by number, for dispose (not a Set: see IdMap on why). */
+  private readonly timers = new IdMap<NodeJS.Timeout>();
+  private nextTimer = 0;
   private disposed = false;
 
   constructor(
@@ -80,14 +83,15 @@ export class RealScheduler implements Scheduler {
     // own for each distinct value and moves every Timeout object V8 made before it to
     // a new layout (--trace-migration: _idleTimeout), both on live mode's hot path.
     const delay = Math.ceil(Math.max(0, (atMs - this.now()) / this.speed));
+    const id = this.nextTimer++;
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      this.timers.delete(id);
       fn();
     }, delay);
-    this.timers.add(timer);
+    this.timers.set(id, timer);
     return () => {
       clearTimeout(timer);
-      this.timers.delete(timer);
+      this.timers.delete(id);
     };
   }
 
@@ -100,7 +104,7 @@ export class RealScheduler implements Scheduler {
   /** Cancels every pending callback, so nothing outlives the run. */
   dispose(): void {
     this.disposed = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
 }

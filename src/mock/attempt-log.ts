@@ -1,3 +1,4 @@
+import { IdMap } from "../collections/id-map.js";
 import type { VendorAttempt, VendorOutcome } from "../findings/vendor-attempt.js";
 import type { WireResponse } from "../vendor/wire/wire-format.js";
 
@@ -53,6 +54,8 @@ export class AttemptRecord {
   retryAfterMs = Number.NaN;
   /** What the exchange comes to if nothing else is said: the caller hung up first. */
   outcome: VendorOutcome = "abandoned";
+  /** The log's number for it while it is open (-1 before it opens). */
+  openId = -1;
 
   constructor(
     idHeader: string | string[] | undefined,
@@ -193,7 +196,8 @@ const FIRST_CAPACITY = 1024;
 /** One server's attempts, in the order they ended, up to `cap` of them. */
 export class AttemptLog {
   /** Exchanges under way: ended as they stand when a run reads the log for good. */
-  private readonly openRecords = new Set<AttemptRecord>();
+  private readonly openRecords = new IdMap<AttemptRecord>();
+  private nextOpenId = 0;
   private count = 0;
   private droppedCount = 0;
   private capacity = 0;
@@ -226,7 +230,8 @@ export class AttemptLog {
 
   /** An exchange begins: it is logged when it ends, or by endOpen. */
   open(record: AttemptRecord): void {
-    this.openRecords.add(record);
+    record.openId = this.nextOpenId++;
+    this.openRecords.set(record.openId, record);
   }
 
   /**
@@ -235,12 +240,12 @@ export class AttemptLog {
    * and a gateway that never lets go of a silent call must still show it.
    */
   endOpen(nowMs: number): void {
-    for (const record of this.openRecords) this.end(record, 0, nowMs);
+    for (const record of this.openRecords.values()) this.end(record, 0, nowMs);
   }
 
   /** Ends an open record as it stands and logs it; a record already ended is left alone. */
   end(record: AttemptRecord, status: number, nowMs: number): void {
-    this.openRecords.delete(record);
+    if (record.openId >= 0) this.openRecords.delete(record.openId);
     if (record.endedMs >= 0) return;
     record.endedMs = nowMs;
     if (this.count >= this.cap) {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Scheduler } from "../clock/clock.js";
+import type { Cancel, Scheduler } from "../clock/clock.js";
+import { IdMap } from "../collections/id-map.js";
 import { REQUEST_ID_HEADER, type VendorOutcome } from "../findings/vendor-attempt.js";
 import { generationMs } from "../vendor/latency-model.js";
 import { tooLargeMessage, type VendorModel } from "../vendor/vendor-model.js";
@@ -101,7 +102,9 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   );
   const attempts = new AttemptLog(model.spec.name, options.attemptCap ?? DEFAULT_ATTEMPT_CAP);
   const control = new ControlApi(model, scheduler, options.scenarioDurationMs ?? 0, attempts);
-  const pending = new Set<() => void>();
+  /** Answers waiting on the clock, to call off at close (not a Set: see IdMap on why). */
+  const pending = new IdMap<Cancel>();
+  let nextPending = 0;
   let nextId = 1;
 
   const send = (res: ServerResponse, response: WireResponse) => {
@@ -205,14 +208,15 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     const firstTokenAt = now + admission.ttftMs;
     const later = (atMs: number, fn: () => void) => {
       if (atMs <= scheduler.now()) return fn(); // due already: no timer round trip
+      const key = nextPending++;
       const cancel = scheduler.at(atMs, () => {
-        pending.delete(cancel);
+        pending.delete(key);
         fn();
       });
-      pending.add(cancel);
+      pending.set(key, cancel);
       res.on("close", () => {
         cancel();
-        pending.delete(cancel);
+        pending.delete(key);
       });
     };
 
@@ -258,6 +262,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
         tokensPerSecond: admission.tokensPerSecond,
         totalTokens: cut ? tokens : Math.max(1, tokens),
         sent: 0,
+        pacerId: -1,
         write: (text) => {
           generate(stream.sent);
           if (!res.destroyed) res.write(withOpening(text), encoding);
@@ -376,7 +381,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     attempts,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const cancel of pending) cancel();
+        for (const cancel of pending.values()) cancel();
         pending.clear();
         pacer.close();
         server.close(() => resolve());

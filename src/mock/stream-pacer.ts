@@ -1,4 +1,5 @@
 import type { Clock } from "../clock/clock.js";
+import { IdMap } from "../collections/id-map.js";
 
 /** One streamed answer being written out token by token. */
 export interface PacedStream {
@@ -7,6 +8,8 @@ export interface PacedStream {
   tokensPerSecond: number;
   totalTokens: number;
   sent: number;
+  /** The pacer's number for it while it is open (set by add; -1 before). */
+  pacerId: number;
   /** Writes the given frames; returns nothing. */
   write(text: string): void;
   /** Writes the last frames due (text) and the closing frames, and ends the response. */
@@ -19,7 +22,9 @@ export interface PacedStream {
  * streams). Each tick writes the tokens that have come due, in one write per stream.
  */
 export class StreamPacer {
-  private readonly streams = new Set<PacedStream>();
+  /** Open streams by number, in the order they opened (not a Set: see IdMap on why). */
+  private readonly streams = new IdMap<PacedStream>();
+  private nextId = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -33,9 +38,10 @@ export class StreamPacer {
   }
 
   add(stream: PacedStream): void {
-    this.streams.add(stream);
+    stream.pacerId = this.nextId++;
+    this.streams.set(stream.pacerId, stream);
     this.flush(stream, this.clock.now());
-    if (this.streams.has(stream) && !this.timer) {
+    if (this.streams.has(stream.pacerId) && !this.timer) {
       this.timer = setInterval(() => this.tick(), this.tickWallMs);
       this.timer.unref();
     }
@@ -43,7 +49,7 @@ export class StreamPacer {
 
   /** Forgets a stream whose client went away. */
   remove(stream: PacedStream): void {
-    this.streams.delete(stream);
+    this.streams.delete(stream.pacerId);
     this.stopIfIdle();
   }
 
@@ -54,7 +60,7 @@ export class StreamPacer {
 
   private tick(): void {
     const now = this.clock.now();
-    for (const stream of this.streams) this.flush(stream, now);
+    for (const stream of this.streams.values()) this.flush(stream, now);
     this.stopIfIdle();
   }
 
@@ -70,7 +76,7 @@ export class StreamPacer {
     }
     if (stream.sent >= stream.totalTokens) {
       // The last frames and the end go out in one write.
-      this.streams.delete(stream);
+      this.streams.delete(stream.pacerId);
       stream.finish(text);
     } else if (text !== "") {
       stream.write(text);

@@ -1,4 +1,5 @@
 import { FRACTIONAL_ZERO } from "../clock/clock.js";
+import { IdMap } from "../collections/id-map.js";
 import {
   categorise,
   type ErrorCategory,
@@ -214,7 +215,8 @@ export class Router<R extends RouterRequest = RouterRequest> {
   private readonly slotByLane = new Map<string, Slot<R>>();
   private readonly retrySlot: Slot<R>;
   private readonly laneByName = new Map<string, LaneConfig>();
-  private readonly attempts = new Map<number, Entry<R>>();
+  /** Attempts in flight by request id (not a Map: see IdMap on why). */
+  private readonly attempts = new IdMap<Entry<R>>();
   private readonly retryBudget: RetryBudget;
   private readonly tenants: TenantQuotas;
   private readonly shedRank = new Map<string, number>();
