@@ -1,9 +1,10 @@
 import { type Cancel, postTask, type Scheduler, type Task } from "../clock/clock.js";
 import { type FifoTimer, FifoTimers } from "../clock/fifo-timers.js";
-import type { Recorder } from "../metrics/recorder.js";
-import type { ErrorCategory } from "../router/error-category.js";
+import { IdMap } from "../collections/id-map.js";
 import type { ClientTryEnd, FindingsSink } from "../findings/findings-sink.js";
 import type { VendorOutcome } from "../findings/vendor-attempt.js";
+import type { Recorder } from "../metrics/recorder.js";
+import type { ErrorCategory } from "../router/error-category.js";
 import { PassThroughRouter } from "../router/pass-through-router.js";
 import { parseRetryAfter } from "../router/rate-limit-headers.js";
 import { type Decision, Router, type RouterRequest, type RouterSummary } from "../router/router.js";
@@ -30,6 +31,7 @@ interface EngineRequest extends RouterRequest {
 class InFlightAttempt implements FifoTimer {
   /** Settled (answered, timed out, cut or interrupted): the timeout no longer fires. */
   done = false;
+  fifoSlot = -1;
   /** Aborts the call upstream; dropped once settled. */
   cancelSend: () => void = noop;
   /** The upstream's callback: the attempt's result, once. */
@@ -42,6 +44,8 @@ class InFlightAttempt implements FifoTimer {
     readonly route: RouteId,
     readonly sentMs: number,
     readonly atMs: number,
+    /** Its lane's timeout list. */
+    readonly timeouts: FifoTimers,
   ) {}
 
   /** The timeout: the caller gives up on the call. */
@@ -150,9 +154,10 @@ export class Engine {
   private readonly router: EngineRouter;
   private readonly routerNodes: RouterNodes<EngineRequest> | undefined;
   private readonly lanes = new Map<string, { config: LaneConfig; timeouts: FifoTimers }>();
+  // By request id; a run sets and deletes one of each per request (not Maps: see IdMap on why).
   /** Requests a client will send again after its fixed delay, and how to call that off. */
-  private readonly clientRetries = new Map<number, { request: EngineRequest; cancel: Cancel }>();
-  private readonly inFlight = new Map<number, InFlightAttempt>();
+  private readonly clientRetries = new IdMap<{ request: EngineRequest; cancel: Cancel }>();
+  private readonly inFlight = new IdMap<InFlightAttempt>();
   /** Requests released so far. */
   private cursor = 0;
   /** The plan's next request, taken from it but not yet released. */
@@ -355,7 +360,14 @@ export class Engine {
     const untilDeadlineMs = request.arrivedMs + lane.deadlineMs - now;
     const timeoutMs = this.o.gateway ? untilDeadlineMs : Math.min(lane.timeoutMs, untilDeadlineMs);
     const { vendor, model } = this.routeParts(route);
-    const inFlight = new InFlightAttempt(this, request, route, now, now + Math.max(1, timeoutMs));
+    const inFlight = new InFlightAttempt(
+      this,
+      request,
+      route,
+      now,
+      now + Math.max(1, timeoutMs),
+      timeouts,
+    );
     // With a gateway in front, only the vendors see its attempts (the mocks log them).
     if (!this.o.gateway)
       this.o.findings?.attemptStarted({
@@ -387,11 +399,12 @@ export class Engine {
   /** An attempt's result, taken once: later ones (a timeout after the answer) are dropped. */
   finishAttempt(attempt: InFlightAttempt, result: AttemptResult): void {
     if (attempt.done) return;
-    attempt.done = true;
+    // Out of its lane's timeout list (the list lets go of it), and done.
+    attempt.timeouts.cancel(attempt);
     const request = attempt.request!;
     this.inFlight.delete(request.id);
-    // The attempt waits in its lane's timeout list until the list passes it: keep
-    // it small there, holding nothing of the request or the call.
+    // Whatever still holds the attempt (an upstream's pending callback) holds
+    // nothing of the request or the call through it.
     attempt.cancelSend = noop;
     attempt.request = undefined;
     this.attemptDone(request, attempt.route, attempt.sentMs, result);
