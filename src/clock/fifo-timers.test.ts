@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FifoTimers } from "./fifo-timers.js";
+import { collectGarbage } from "../test-support/collect-garbage.js";
+import { type FifoTimer, FifoTimers } from "./fifo-timers.js";
 import { VirtualScheduler } from "./virtual-scheduler.js";
 
 describe("FifoTimers", () => {
@@ -44,6 +45,17 @@ describe("FifoTimers", () => {
     timers.at(40, () => fired.push(`b@${s.now()}`));
     s.run();
     expect(fired).toEqual(["a@10", "b@40", "c@100"]);
+  });
+
+  it("lets go of a timer called off at once, not when the list passes its time", async () => {
+    const s = new VirtualScheduler();
+    const timers = new FifoTimers(s);
+    const kept = timers.at(1_000, () => {}); // an earlier timer: the list stays armed
+    // (Set up in a function of its own: a suspended async test would keep its last locals.)
+    const refs = setAndCallOff(timers, 50);
+    await collectGarbage();
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    kept();
   });
 
   it("after dispose, nothing fires", () => {
@@ -98,3 +110,25 @@ describe("FifoTimers", () => {
     );
   });
 });
+
+/** Sets timers due long after now and calls each off at once; weak references to what they hold. */
+function setAndCallOff(timers: FifoTimers, n: number): WeakRef<object>[] {
+  const refs: WeakRef<object>[] = [];
+  for (let i = 0; i < n; i++) {
+    const payload = { i };
+    refs.push(new WeakRef(payload));
+    timers.at(30_000 + i, () => payload)();
+    // A caller's own timer (an attempt that is its own timeout), called off the same way.
+    const own: FifoTimer & { payload: object } = {
+      atMs: 30_000 + i,
+      done: false,
+      fifoSlot: -1,
+      fire: () => {},
+      payload: { i },
+    };
+    refs.push(new WeakRef(own.payload));
+    timers.add(own);
+    timers.cancel(own);
+  }
+  return refs;
+}
