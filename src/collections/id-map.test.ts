@@ -120,6 +120,13 @@ describe("IdMap", () => {
     );
   });
 
+  it("refuses a key that is not an integer", () => {
+    const ours = new IdMap<number>();
+    for (const bad of [Number.NaN, 1.5, Number.POSITIVE_INFINITY])
+      expect(() => ours.set(bad, 1)).toThrow(/integers/);
+    expect(ours.size).toBe(0);
+  });
+
   it("holds a churn of thousands of ids in the room its most at once needs", () => {
     // A run's in-flight requests: ids rising, each deleted a while after it was set.
     const ours = new IdMap<{ id: number }>();

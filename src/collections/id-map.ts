@@ -60,6 +60,8 @@ export class IdMap<V> {
   }
 
   set(key: number, value: V): this {
+    // (NaN would read as a deleted entry, and a fraction as another key's slot.)
+    if (!Number.isInteger(key)) throw new RangeError(`IdMap keys are integers, not ${key}`);
     let slot = this.probe(key);
     if (slot >= 0) {
       this.vals[this.index[slot]! - 1] = value;

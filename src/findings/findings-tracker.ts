@@ -1,3 +1,4 @@
+import { IdMap } from "../collections/id-map.js";
 import { CutStream } from "./cut-stream.js";
 import {
   type AttemptStart,
@@ -8,6 +9,7 @@ import {
   isCut,
   routeKey,
 } from "./finding.js";
+import type { FindingsSink } from "./findings-sink.js";
 import {
   firstStartAfter,
   noteStart,
@@ -15,7 +17,6 @@ import {
   type TryState,
   tryOf,
 } from "./open-request.js";
-import type { FindingsSink } from "./findings-sink.js";
 import { RetryAfterEdge } from "./retry-after-edge.js";
 import { RetryAmplification } from "./retry-amplification.js";
 import { RetryJitter } from "./retry-jitter.js";
@@ -51,8 +52,9 @@ interface Settled {
  * tell when a request is done still keeps flat.
  */
 export class FindingsTracker implements FindingsSink {
-  private readonly open = new Map<number, OpenRequest>();
-  private readonly settled = new Map<number, Settled>();
+  // By request id, in the order first seen (not Maps: see IdMap on why).
+  private readonly open = new IdMap<OpenRequest>();
+  private readonly settled = new IdMap<Settled>();
   private readonly amplification = new RetryAmplification();
   private readonly sendsAfter429: SendsAfter429;
   private readonly jitter: RetryJitter;
@@ -196,8 +198,7 @@ export class FindingsTracker implements FindingsSink {
       lane: r.lane,
       tryEnds: r.tries.map((t) => t?.endedMs),
     });
-    if (this.settled.size > RECENTLY_SETTLED)
-      this.settled.delete(this.settled.keys().next().value!);
+    if (this.settled.size > RECENTLY_SETTLED) this.settled.delete(this.settled.firstKey()!);
   }
 
   /** The verdicts, every finding always present; requests still open are judged as they stand. */

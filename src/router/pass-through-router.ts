@@ -1,3 +1,4 @@
+import { IdMap } from "../collections/id-map.js";
 import { categorise } from "./error-category.js";
 import type { AttemptOutcome, Decision, RouterRequest, RouterSummary, Verdict } from "./router.js";
 import type { RouteId } from "./types.js";
@@ -21,7 +22,8 @@ const NONE: readonly number[] = Object.freeze([]);
  */
 export class PassThroughRouter<R extends RouterRequest> {
   private queue: R[] = [];
-  private readonly attempts = new Set<number>();
+  /** Requests sent and not yet answered (not a Set: see IdMap on why). */
+  private readonly attempts = new IdMap<true>();
   onEvent: ((event: never) => void) | undefined;
 
   submit(request: R, _nowMs?: number): Decision<R> | undefined {
@@ -40,7 +42,7 @@ export class PassThroughRouter<R extends RouterRequest> {
         probe: false,
       }),
     );
-    for (const request of this.queue) this.attempts.add(request.id);
+    for (const request of this.queue) this.attempts.set(request.id, true);
     this.queue = [];
     return sends;
   }

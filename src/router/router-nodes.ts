@@ -1,3 +1,4 @@
+import { IdMap } from "../collections/id-map.js";
 import type {
   AttemptOutcome,
   Decision,
@@ -29,7 +30,8 @@ export interface NodeSummary {
  */
 export class RouterNodes<R extends RouterRequest> {
   /** The node each request still in the router belongs to. */
-  private readonly owner = new Map<number, number>();
+  /** Which node holds each request, by id (not a Map: see IdMap on why). */
+  private readonly owner = new IdMap<number>();
   private turn = 0;
   private readonly taken: number[];
   private readonly sends: number[];
