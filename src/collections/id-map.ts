@@ -20,7 +20,8 @@
  *
  * Keys are integers (any within ±2^53); the map is not for other numbers. While an
  * iteration is under way the entries keep their places: entries deleted are not
- * visited, and entries set are (as with a Map).
+ * visited, and entries set are (as with a Map). Iterate with for...of (or run an
+ * iterator to its end, or return() it): one left half-read stops the map compacting.
  */
 export class IdMap<V> {
   /** Entry keys in the order set; NaN marks a deleted entry. */
