@@ -44,9 +44,9 @@ export function postTask(scheduler: Scheduler, atMs: number, task: Task): void {
  * made to a new layout, one by one as each is next touched (a "migration", seen
  * with --trace-migration). An object literal may go on making objects of the old
  * layout, so it can be every one: the router's queue entries once were, and a long
- * sim ran at half speed. Negative zero is not a small integer, so a field that starts with it is a double
- * from the first object on and nothing ever moves. It is 0 in every sum and
- * comparison; only Object.is and division tell the two apart, and no time here is
- * divided by.
+ * sim ran at half speed. Negative zero is not a small integer, so a field that
+ * starts with it is a double from the first object on and nothing ever moves. It
+ * is 0 in every sum and comparison; only Object.is and division tell the two
+ * apart, and no time here is divided by.
  */
 export const FRACTIONAL_ZERO = -0;

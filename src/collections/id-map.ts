@@ -112,21 +112,26 @@ export class IdMap<V> {
     return this.count === 0 ? undefined : this.keys[this.head];
   }
 
-  *entries(): IterableIterator<[number, V]> {
+  entries(): IterableIterator<[number, V]> {
+    return this.walk((entry) => [this.keys[entry]!, this.vals[entry] as V]);
+  }
+
+  /** The values alone: no pair made per entry (a stream pacer walks them every tick). */
+  values(): IterableIterator<V> {
+    return this.walk((entry) => this.vals[entry] as V);
+  }
+
+  /** What pick makes of each live entry, in order. */
+  private *walk<T>(pick: (entry: number) => T): IterableIterator<T> {
     this.iterating++;
     try {
       // Re-read the arrays each step: a set() may have grown them meanwhile.
       for (let entry = this.head; entry < this.tail; entry++) {
-        const key = this.keys[entry]!;
-        if (!Number.isNaN(key)) yield [key, this.vals[entry] as V];
+        if (!Number.isNaN(this.keys[entry]!)) yield pick(entry);
       }
     } finally {
       this.iterating--;
     }
-  }
-
-  *values(): IterableIterator<V> {
-    for (const [, value] of this.entries()) yield value;
   }
 
   [Symbol.iterator](): IterableIterator<[number, V]> {
