@@ -3,14 +3,17 @@ import type { AddressInfo } from "node:net";
 import type { Cancel, Scheduler } from "../clock/clock.js";
 import { IdMap } from "../collections/id-map.js";
 import { REQUEST_ID_HEADER, type VendorOutcome } from "../findings/vendor-attempt.js";
+import { createRng } from "../random/rng.js";
 import { generationMs } from "../vendor/latency-model.js";
-import { tooLargeMessage, type VendorModel } from "../vendor/vendor-model.js";
+import { tooLargeMessage, VendorModel } from "../vendor/vendor-model.js";
+import { warmUpSpec } from "../vendor/warm-up-spec.js";
 import { formatFor } from "../vendor/wire/formats.js";
 import {
   COMPLETION_HINT_HEADER,
   isWireResponse,
   type RouteMatch,
   type StreamWriter,
+  WARM_UP_HEADER,
   type WireResponse,
 } from "../vendor/wire/wire-format.js";
 import { AttemptLog, AttemptRecord, askedWaitMs, DEFAULT_ATTEMPT_CAP } from "./attempt-log.js";
@@ -88,6 +91,16 @@ interface StreamState extends PacedStream {
   writer: StreamWriter;
 }
 
+/** What an exchange is booked against: its vendor model, attempt log and counters. */
+interface Books {
+  model: VendorModel;
+  attempts: AttemptLog;
+  control: ControlApi;
+}
+
+/** Warm-up attempts a mock logs (in books of their own, which nothing reads). */
+const WARM_UP_ATTEMPT_CAP = 100_000;
+
 /**
  * The HTTP edge of one vendor model: a node:http server on loopback that speaks
  * the vendor's wire format. Decisions come from the pure VendorModel and bytes
@@ -102,6 +115,26 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   );
   const attempts = new AttemptLog(model.spec.name, options.attemptCap ?? DEFAULT_ATTEMPT_CAP);
   const control = new ControlApi(model, scheduler, options.scenarioDurationMs ?? 0, attempts);
+  const books: Books = { model, attempts, control };
+  /**
+   * A warm-up call (the harness's, before scenario time starts) goes the same way
+   * as any other, booked against a model of its own with room for any load (no
+   * faults) and a log of its own: the run's budgets, faults and logs never see it.
+   */
+  let warmUpBooks: Books | undefined;
+  const booksFor = (req: IncomingMessage): Books => {
+    if (req.headers[WARM_UP_HEADER] === undefined) return books;
+    if (warmUpBooks === undefined) {
+      const scratch = new VendorModel(warmUpSpec(model.spec), [], createRng(1));
+      const log = new AttemptLog(model.spec.name, WARM_UP_ATTEMPT_CAP);
+      warmUpBooks = {
+        model: scratch,
+        attempts: log,
+        control: new ControlApi(scratch, scheduler, 0, log),
+      };
+    }
+    return warmUpBooks;
+  };
   /** Answers waiting on the clock, to call off at close (not a Set: see IdMap on why). */
   const pending = new IdMap<Cancel>();
   let nextPending = 0;
@@ -113,10 +146,15 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     res.end(response.body);
   };
   /** Answers a request refused before its exchange has a close listener, and logs it. */
-  const reject = (res: ServerResponse, response: WireResponse, attempt: AttemptRecord) => {
+  const reject = (
+    res: ServerResponse,
+    response: WireResponse,
+    attempt: AttemptRecord,
+    log: AttemptLog,
+  ) => {
     send(res, response);
     attempt.outcome = res.headersSent ? "bad-request" : "abandoned";
-    attempts.end(attempt, res.headersSent ? response.status : 0, scheduler.now());
+    log.end(attempt, res.headersSent ? response.status : 0, scheduler.now());
   };
 
   const serveChat = (
@@ -125,22 +163,23 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     raw: string,
     match: RouteMatch,
     attempt: AttemptRecord,
+    { model, attempts, control }: Books,
   ) => {
     const url = req.url ?? "";
     const query = url.includes("?")
       ? new URLSearchParams(url.slice(url.indexOf("?") + 1))
       : undefined;
     const authError = format.checkAuth(req.headers, query);
-    if (authError) return reject(res, authError, attempt);
+    if (authError) return reject(res, authError, attempt, attempts);
     let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch {
       const invalid = format.invalidRequest("We could not parse the JSON body of your request.");
-      return reject(res, invalid, attempt);
+      return reject(res, invalid, attempt, attempts);
     }
     const chat = format.parseRequest(body, match);
-    if (isWireResponse(chat)) return reject(res, chat, attempt);
+    if (isWireResponse(chat)) return reject(res, chat, attempt, attempts);
     attempt.model = chat.model;
     attempt.stream = chat.stream;
     // One listener for everything that happens when the exchange ends, however it ends.
@@ -296,8 +335,10 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     if (path.startsWith("/_gw/")) return control.handle(req, res, path);
     const now = scheduler.now();
     const match = format.match(req.method ?? "GET", path);
+    const booked = booksFor(req);
+    const { attempts } = booked;
     // A vendor-wide outage: the connection fails before anything is read or answered.
-    if (model.isDown(now)) {
+    if (booked.model.isDown(now)) {
       if (match) {
         // Logged from the request line and headers alone: the body is never read.
         const attempt = new AttemptRecord(
@@ -331,13 +372,14 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
         refused = true;
-        reject(res, format.tooLarge(), attempt);
+        reject(res, format.tooLarge(), attempt, attempts);
         return;
       }
       chunks.push(chunk);
     });
     req.on("end", () => {
-      if (!refused) serveChat(req, res, Buffer.concat(chunks).toString("utf8"), match, attempt);
+      if (!refused)
+        serveChat(req, res, Buffer.concat(chunks).toString("utf8"), match, attempt, booked);
     });
     req.on("error", () => {
       // The caller hung up before its request was whole (logged once, as abandoned).

@@ -178,3 +178,10 @@ export const SSE_HEADERS = {
 
 /** The harness's hint of how long an answer to generate (a real vendor decides itself). */
 export const COMPLETION_HINT_HEADER = "x-gw-chaos-completion-tokens";
+
+/**
+ * Marks the harness's warm-up calls, sent before scenario time starts: a mock
+ * answers them as any other, from a model of its own (room for any load, answers
+ * at once, no faults), and neither logs nor counts them against the run.
+ */
+export const WARM_UP_HEADER = "x-gw-chaos-warm-up";
