@@ -1,33 +1,34 @@
 import type { Scheduler } from "../clock/clock.js";
 import { RealScheduler } from "../clock/real-scheduler.js";
 import { VirtualScheduler } from "../clock/virtual-scheduler.js";
+import type { FindingsSink } from "../findings/findings-sink.js";
+import { type Finding, FindingsTracker } from "../findings/findings-tracker.js";
 import { Recorder, type RouteInfo } from "../metrics/recorder.js";
 import { ShardRecorder } from "../metrics/shard-recorder.js";
-import { type Shard, shardPlan } from "../traffic/shard.js";
-import { shardCapacity } from "./shard-capacity.js";
+import { bookVendorSide } from "../metrics/vendor-side.js";
 import { createRng, deriveSeed } from "../random/rng.js";
+import type { RouterSummary } from "../router/router.js";
+import type { NodeSummary } from "../router/router-nodes.js";
 import { routeId, splitRouteId } from "../router/types.js";
 import type { ResolvedScenario } from "../scenario/loader.js";
+import { InputError } from "../scenario/problems.js";
+import { linkNodes, type NodeLinks, type StoreReport } from "../store/link-nodes.js";
 import { TrafficStream } from "../traffic/plan.js";
+import { type Shard, shardPlan } from "../traffic/shard.js";
+import { GatewayUpstream } from "../upstream/gateway-upstream.js";
 import { HttpUpstream } from "../upstream/http-upstream.js";
 import { SimUpstream } from "../upstream/sim-upstream.js";
 import type { Upstream } from "../upstream/upstream.js";
-import { GatewayUpstream } from "../upstream/gateway-upstream.js";
-import { type Finding, FindingsTracker } from "../findings/findings-tracker.js";
-import type { FindingsSink } from "../findings/findings-sink.js";
-import { bookVendorSide } from "../metrics/vendor-side.js";
-import { assertGatewayReachable } from "./gateway-reachable.js";
-import { ClientTryLog, replayGatewayRun } from "./gateway-truth.js";
-import { type GatewayOptions, gatewayRouteInfos, gatewayTarget } from "./gateway-target.js";
 import { VendorModel } from "../vendor/vendor-model.js";
-import type { RouterSummary } from "../router/router.js";
 import { Engine, type SecondSnapshot } from "./engine.js";
+import { assertGatewayReachable } from "./gateway-reachable.js";
+import { type GatewayOptions, gatewayRouteInfos, gatewayTarget } from "./gateway-target.js";
+import { ClientTryLog, replayGatewayRun } from "./gateway-truth.js";
 import { type HarnessHealth, HarnessMonitor, simHarnessHealth } from "./harness-health.js";
 import { type MockFleet, startMockFleet } from "./mock-fleet.js";
 import { RunError } from "./run-error.js";
-import { InputError } from "../scenario/problems.js";
-import type { NodeSummary } from "../router/router-nodes.js";
-import { type NodeLinks, linkNodes, type StoreReport } from "../store/link-nodes.js";
+import { shardCapacity } from "./shard-capacity.js";
+import { warmUpPlan } from "./warm-up-calls.js";
 
 export type Mode = "live" | "sim";
 
@@ -267,15 +268,17 @@ export async function runScenario(
       host: "127.0.0.1",
       ...(options.portBase !== undefined ? { portBase: options.portBase } : {}),
       scenarioDurationMs: scenario.durationMs,
-      // The harness opens its connections and warms its path to the mocks before
-      // scenario time starts, so a cold start does not show as send lag.
+      // The harness opens its connections and warms the chat path to the mocks (its
+      // side and theirs) before scenario time starts, so a cold start does not show
+      // as send lag and latency.
       ...(gateway
         ? {}
         : {
             beforeClock: async (servers: readonly { vendor: string; origin: string }[]) => {
               const http = HttpUpstream.forMocks(scenario.vendors, servers, scheduler);
               upstream = http;
-              await http.warmUp();
+              const warmUp = warmUpPlan(scenario, options.seed, options.speed);
+              await http.warmUp(warmUp.calls, warmUp.count);
             },
           }),
     });

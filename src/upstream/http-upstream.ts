@@ -3,7 +3,7 @@ import { type Dispatcher, Pool } from "undici";
 import type { Clock } from "../clock/clock.js";
 import { formatRequestIdHeader, REQUEST_ID_HEADER } from "../findings/vendor-attempt.js";
 import type { VendorSpec, WireFormatName } from "../vendor/types.js";
-import { COMPLETION_HINT_HEADER } from "../vendor/wire/wire-format.js";
+import { COMPLETION_HINT_HEADER, WARM_UP_HEADER } from "../vendor/wire/wire-format.js";
 import type { StreamReader } from "./sse-reader.js";
 import {
   type Attempt,
@@ -47,6 +47,26 @@ const WARM_UP_CONNECTIONS = 32;
 const WARM_UP_ROUNDS = 4;
 
 /**
+ * Chat calls a warm-up keeps in flight, and the wall time it may take at most
+ * (cold, on a busy machine, 2,000 calls took about a second).
+ */
+const WARM_UP_CALLS_AT_ONCE = 64;
+const WARM_UP_MAX_MS = 2_000;
+/** A warm-up call's prompt and answer, in tokens: a short chat. */
+const WARM_UP_PROMPT_TOKENS = 64;
+const WARM_UP_COMPLETION_TOKENS = 16;
+
+/** The header that marks a warm-up call, for the mock to book it apart. */
+const WARM_UP_HEADERS = { [WARM_UP_HEADER]: "1" };
+
+/** A kind of chat call to warm up with: a route of the run, streamed or not. */
+export interface WarmUpCall {
+  vendor: string;
+  model: string;
+  stream: boolean;
+}
+
+/**
  * Live mode's way to a vendor: real HTTP through one keep-alive undici Pool per
  * vendor, in that vendor's own wire format (OpenAI, Azure, Anthropic, Gemini or
  * Bedrock), streamed answers read as they arrive.
@@ -88,9 +108,17 @@ export class HttpUpstream implements Upstream {
   }
 
   send(attempt: Attempt, onDone: (result: AttemptResult) => void): () => void {
+    return this.dispatch(attempt, onDone, false);
+  }
+
+  private dispatch(
+    attempt: Attempt,
+    onDone: (result: AttemptResult) => void,
+    warmUp: boolean,
+  ): () => void {
     const route = this.routes.get(attempt.vendor);
     if (!route) throw new Error(`no origin for vendor "${attempt.vendor}"`);
-    const call = this.call(route, attempt);
+    const call = this.call(route, attempt, warmUp);
     const exchange = new Exchange(attempt, route.client, this.clock, onDone);
     route.pool.dispatch(
       { method: "POST", path: call.path, headers: call.headers, body: call.body },
@@ -100,13 +128,45 @@ export class HttpUpstream implements Upstream {
   }
 
   /**
-   * Opens connections to every mock and sends each a few control requests (`GET
-   * /_gw/state`, which spends no vendor budget), before the run's clock starts: a
-   * cold harness spends its first tens of milliseconds opening sockets and compiling
-   * its HTTP path, and those requests would leave late (send lag) for reasons of
-   * its own start, not of the load. Failures are ignored: the run will meet them.
+   * Before the run's clock starts, opens connections to every mock and warms the
+   * chat path on both sides. A cold harness spends its first tens of milliseconds
+   * opening sockets, and its first second or so running the chat path (its own and
+   * the mocks', on their thread) uncompiled: at thousands of requests a second, that
+   * start shows as send lag and latency that are the harness's, not the load's.
+   *
+   * First a few control requests (`GET /_gw/state`) on each connection, then `count`
+   * chat calls of the given kinds in turn, the way the run sends them, marked as warm-up:
+   * the mocks book them apart (see WARM_UP_HEADER), so no budget, fault or log of
+   * the run sees them. Failures are ignored: the run will meet them.
    */
-  async warmUp(concurrency = WARM_UP_CONNECTIONS): Promise<void> {
+  async warmUp(calls: readonly WarmUpCall[] = [], count = 0): Promise<void> {
+    await this.openConnections(WARM_UP_CONNECTIONS);
+    if (calls.length === 0) return;
+    // Wall time: this runs before scenario time starts.
+    const until = performance.now() + WARM_UP_MAX_MS;
+    let sent = 0;
+    const sender = async () => {
+      while (sent < count && performance.now() < until) {
+        const { vendor, model, stream } = calls[sent % calls.length]!;
+        sent++;
+        const attempt: Attempt = {
+          requestId: sent,
+          clientTry: 0,
+          vendor,
+          model,
+          promptTokens: WARM_UP_PROMPT_TOKENS,
+          maxTokens: WARM_UP_COMPLETION_TOKENS,
+          completionHint: WARM_UP_COMPLETION_TOKENS,
+          stream,
+        };
+        await new Promise<unknown>((resolve) => this.dispatch(attempt, resolve, true));
+      }
+    };
+    await Promise.all(Array.from({ length: WARM_UP_CALLS_AT_ONCE }, sender));
+  }
+
+  /** Opens connections to every mock, each sent a few control requests that spend no budget. */
+  private async openConnections(concurrency: number): Promise<void> {
     const rounds = [...this.routes.values()].map(async ({ pool }) => {
       for (let round = 0; round < WARM_UP_ROUNDS; round++)
         await Promise.all(
@@ -126,7 +186,7 @@ export class HttpUpstream implements Upstream {
   }
 
   /** The request for an attempt: built once per shape, then only its hint header differs. */
-  private call(route: Route, attempt: Attempt): WireCall {
+  private call(route: Route, attempt: Attempt, warmUp: boolean): WireCall {
     const key = `${attempt.model}|${attempt.promptTokens}|${attempt.maxTokens}|${attempt.stream}`;
     let call = route.calls.get(key);
     if (call === undefined) {
@@ -144,6 +204,7 @@ export class HttpUpstream implements Upstream {
         [COMPLETION_HINT_HEADER]: String(attempt.completionHint),
         // Which request and client try this is, for the vendor side's log (and a gateway's).
         [REQUEST_ID_HEADER]: formatRequestIdHeader(attempt.requestId, attempt.clientTry),
+        ...(warmUp ? WARM_UP_HEADERS : undefined),
       },
     };
   }
