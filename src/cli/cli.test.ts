@@ -201,9 +201,12 @@ describe("gw-chaos run --mode live (real loopback)", () => {
 
   it("Ctrl-C stops the run, writes a partial report and exits 130", async () => {
     const dir = tmp();
-    const io = testIo(["run", "lunch-rush", "--json", "--out", dir]);
+    // On a terminal, so the progress line shows when traffic flows: interrupted mid-run,
+    // not during start-up (the mocks' start and the warm-up take a varying while).
+    const io = testIo(["run", "lunch-rush", "--out", dir], { tty: true });
     const running = main(io);
-    setTimeout(() => io.interrupt(), 1500);
+    while (!io.err().includes("req/s")) await new Promise((resolve) => setTimeout(resolve, 50));
+    io.interrupt();
     expect(await running).toBe(130);
     const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as JsonReport;
     expect(report.partial).toBe(true);
