@@ -278,7 +278,7 @@ export async function runScenario(
               const http = HttpUpstream.forMocks(scenario.vendors, servers, scheduler);
               upstream = http;
               const warmUp = warmUpPlan(scenario, options.seed, options.speed);
-              await http.warmUp(warmUp.calls, warmUp.count);
+              await http.warmUp(warmUp.calls, warmUp.count, options.signal);
             },
           }),
     });

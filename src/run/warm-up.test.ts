@@ -201,6 +201,33 @@ describe("the harness's warm-up (HttpUpstream.warmUp)", () => {
   });
 });
 
+describe("the harness's warm-up, interrupted", () => {
+  it("sends no more calls once its signal aborts (Ctrl-C during start-up)", async () => {
+    const { origin, seen } = await startRecorder();
+    const clock = new RealScheduler(1);
+    const upstream = new HttpUpstream(new Map([["vendor-a", { origin, format: "openai" }]]), clock);
+    const calls = [{ vendor: "vendor-a", model: "m1", stream: false }];
+    try {
+      const before = new AbortController();
+      before.abort();
+      await upstream.warmUp(calls, 500, before.signal);
+      expect(seen).toHaveLength(0);
+
+      const during = new AbortController();
+      bare!.on("request", () => {
+        if (seen.length >= 10) during.abort();
+      });
+      await upstream.warmUp(calls, 2000, during.signal);
+      // What was in flight when it aborted still ends; nothing is sent after.
+      expect(seen.length).toBeGreaterThanOrEqual(10);
+      expect(seen.length).toBeLessThan(200);
+    } finally {
+      await upstream.close();
+      clock.dispose();
+    }
+  });
+});
+
 describe("what a live run warms up with (warmUpPlan)", () => {
   const plan = (sets: string[], speed: number) =>
     warmUpPlan(

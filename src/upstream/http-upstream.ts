@@ -137,16 +137,17 @@ export class HttpUpstream implements Upstream {
    * First a few control requests (`GET /_gw/state`) on each connection, then `count`
    * chat calls of the given kinds in turn, the way the run sends them, marked as warm-up:
    * the mocks book them apart (see WARM_UP_HEADER), so no budget, fault or log of
-   * the run sees them. Failures are ignored: the run will meet them.
+   * the run sees them. Failures are ignored: the run will meet them. An abort (Ctrl-C
+   * during start-up) sends no more.
    */
-  async warmUp(calls: readonly WarmUpCall[] = [], count = 0): Promise<void> {
+  async warmUp(calls: readonly WarmUpCall[] = [], count = 0, signal?: AbortSignal): Promise<void> {
     await this.openConnections(WARM_UP_CONNECTIONS);
     if (calls.length === 0) return;
     // Wall time: this runs before scenario time starts.
     const until = performance.now() + WARM_UP_MAX_MS;
     let sent = 0;
     const sender = async () => {
-      while (sent < count && performance.now() < until) {
+      while (sent < count && performance.now() < until && !signal?.aborted) {
         const { vendor, model, stream } = calls[sent % calls.length]!;
         sent++;
         const attempt: Attempt = {
