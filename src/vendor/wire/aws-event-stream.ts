@@ -27,7 +27,8 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number 
 
 const STRING_HEADER = 7;
 
-function encodeMessage(headers: Record<string, string>, payload: string): string {
+/** A message's headers as bytes: each a name, the string type, a length and a value. */
+function encodeHeaders(headers: Record<string, string>): Buffer {
   const headerParts: Buffer[] = [];
   for (const [name, value] of Object.entries(headers)) {
     const nameBytes = Buffer.from(name, "utf8");
@@ -40,37 +41,63 @@ function encodeMessage(headers: Record<string, string>, payload: string): string
     valueBytes.copy(part, at);
     headerParts.push(part);
   }
-  const headerBytes = Buffer.concat(headerParts);
-  const payloadBytes = Buffer.from(payload, "utf8");
-  const total = 12 + headerBytes.length + payloadBytes.length + 4;
-  const message = Buffer.alloc(total);
+  return Buffer.concat(headerParts);
+}
+
+/**
+ * The headers of each kind of message, encoded once: a stream sends the same few
+ * kinds again and again (a contentBlockDelta per token), and encoding them each
+ * time was most of a frame's cost. Keyed by event or exception type, which only
+ * this project's code names.
+ */
+const EVENT_HEADERS = new Map<string, Buffer>();
+const EXCEPTION_HEADERS = new Map<string, Buffer>();
+
+/**
+ * Where a message is put together before it becomes a string: one buffer reused,
+ * not one made per frame (making a Buffer costs more than filling it).
+ */
+const SCRATCH = Buffer.alloc(64 * 1024);
+
+function encodeMessage(headerBytes: Buffer, payload: string): string {
+  const payloadLength = Buffer.byteLength(payload, "utf8");
+  const total = 12 + headerBytes.length + payloadLength + 4;
+  const message = total <= SCRATCH.length ? SCRATCH : Buffer.alloc(total);
   message.writeUInt32BE(total, 0);
   message.writeUInt32BE(headerBytes.length, 4);
   message.writeUInt32BE(crc32(message, 0, 8), 8);
   headerBytes.copy(message, 12);
-  payloadBytes.copy(message, 12 + headerBytes.length);
+  message.write(payload, 12 + headerBytes.length, payloadLength, "utf8");
   message.writeUInt32BE(crc32(message, 0, total - 4), total - 4);
-  return message.toString("latin1");
+  return message.toString("latin1", 0, total);
 }
 
 /** One event (messageStart, contentBlockDelta, ...) with its JSON payload. */
 export function eventFrame(eventType: string, payload: unknown): string {
-  return encodeMessage(
-    { ":event-type": eventType, ":content-type": "application/json", ":message-type": "event" },
-    JSON.stringify(payload),
-  );
+  let headers = EVENT_HEADERS.get(eventType);
+  if (headers === undefined) {
+    headers = encodeHeaders({
+      ":event-type": eventType,
+      ":content-type": "application/json",
+      ":message-type": "event",
+    });
+    EVENT_HEADERS.set(eventType, headers);
+  }
+  return encodeMessage(headers, JSON.stringify(payload));
 }
 
 /** An error after the 200 (serviceUnavailableException, ...). */
 export function exceptionFrame(exceptionType: string, payload: unknown): string {
-  return encodeMessage(
-    {
+  let headers = EXCEPTION_HEADERS.get(exceptionType);
+  if (headers === undefined) {
+    headers = encodeHeaders({
       ":exception-type": exceptionType,
       ":content-type": "application/json",
       ":message-type": "exception",
-    },
-    JSON.stringify(payload),
-  );
+    });
+    EXCEPTION_HEADERS.set(exceptionType, headers);
+  }
+  return encodeMessage(headers, JSON.stringify(payload));
 }
 
 export const EVENT_STREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream";
