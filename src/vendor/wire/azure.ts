@@ -33,7 +33,7 @@ function azureError(
 ): WireResponse {
   return {
     status,
-    headers: { "content-type": "application/json", ...headers },
+    headers: Object.assign({ "content-type": "application/json" }, headers),
     body: JSON.stringify({ error: { code, message } }),
   };
 }

@@ -30,7 +30,8 @@ function errorResponse(
 ): WireResponse {
   return {
     status,
-    headers: { "content-type": "application/json", ...headers },
+    // Object.assign, not a spread into a literal: many times faster in V8.
+    headers: Object.assign({ "content-type": "application/json" }, headers),
     body: JSON.stringify({ error: { message, type, param, code } }),
   };
 }
@@ -276,7 +277,7 @@ export const openAiFormat: WireFormat = {
           "insufficient_quota",
           "insufficient_quota",
           null,
-          { ...budget, "x-should-retry": "false" },
+          Object.assign({}, budget, { "x-should-retry": "false" }),
         );
       case "throttle": {
         const { limitType, model, limit, used, requested, retryAfterMs } = refusal;
@@ -291,11 +292,10 @@ export const openAiFormat: WireFormat = {
           limitType === "requests" ? "requests" : "tokens",
           "rate_limit_exceeded",
           null,
-          {
-            ...budget,
+          Object.assign({}, budget, {
             "retry-after": String(retryAfterSeconds(refusal)),
             "retry-after-ms": String(Math.round(retryAfterMs)),
-          },
+          }),
         );
       }
     }
