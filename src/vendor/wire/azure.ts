@@ -52,11 +52,11 @@ const ceilSeconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 
 /** OpenAI's x-ratelimit-* names and integers, but resets in plain seconds ("6", not "6m0s"). */
 export function azureBudgetHeaders(budget: BudgetSnapshot): Record<string, string> {
-  return {
-    ...openAiBudgetHeaders(budget),
-    "x-ratelimit-reset-requests": String(ceilSeconds(budget.requests.resetMs)),
-    "x-ratelimit-reset-tokens": String(ceilSeconds(budget.tokens.resetMs)),
-  };
+  // Overwritten in place: the names keep OpenAI's order, as the spread they replace did.
+  const headers = openAiBudgetHeaders(budget);
+  headers["x-ratelimit-reset-requests"] = String(ceilSeconds(budget.requests.resetMs));
+  headers["x-ratelimit-reset-tokens"] = String(ceilSeconds(budget.tokens.resetMs));
+  return headers;
 }
 
 /**
@@ -70,13 +70,15 @@ export function parseAzureRequest(
   if (deployment === undefined || !body || typeof body !== "object" || Array.isArray(body)) {
     return parseOpenAiRequest(body);
   }
+  // A spread, not Object.assign: a parsed body may own a "__proto__" key, which
+  // Object.assign would turn into the copy's prototype.
   return parseOpenAiRequest({ ...(body as Record<string, unknown>), model: deployment });
 }
 
 /** OpenAI's frames and end marker under Azure's budget headers. */
 function azureStream(inner: StreamWriter, budgetHeaders: Record<string, string>): StreamWriter {
   return {
-    headers: { ...inner.headers, ...budgetHeaders },
+    headers: Object.assign({}, inner.headers, budgetHeaders),
     start: () => inner.start(),
     token: (index) => inner.token(index),
     end: () => inner.end(),
