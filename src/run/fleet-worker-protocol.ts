@@ -25,6 +25,7 @@ export type FleetWorkerMessage =
  * attempts: send a copy of every server's attempt log, answered under the same id.
  */
 export type FleetWorkerCommand =
-  | { type: "clock"; startMonotonicMs: number }
+  /** crashAfterMs: as FleetWorkerData's, for a fleet that serves once its clock is set. */
+  | { type: "clock"; startMonotonicMs: number; crashAfterMs?: number }
   | { type: "attempts"; id: number; endOpen?: boolean }
   | { type: "close" };

@@ -46,17 +46,19 @@ try {
   port.close();
 }
 
-const crashAfterMs = data.crashAfterMs ?? 0;
-const crash =
-  servers.length > 0 && crashAfterMs > 0
+/** A test's crash, this long after the servers serve (see FleetWorkerData). */
+const crashLater = (afterMs = 0) =>
+  servers.length > 0 && afterMs > 0
     ? setTimeout(() => {
         throw new Error("crash injected by a test");
-      }, crashAfterMs)
+      }, afterMs)
     : undefined;
+let crash = crashLater(data.crashAfterMs);
 
 port.on("message", async (command: FleetWorkerCommand) => {
   if (command.type === "clock") {
     scheduler.startFromMonotonic(command.startMonotonicMs);
+    crash ??= crashLater(command.crashAfterMs);
     post({ type: "clock-set" });
     return;
   }

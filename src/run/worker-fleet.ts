@@ -1,10 +1,10 @@
+import { monotonicNowMs } from "../clock/real-scheduler.js";
+import { mergeAttempts } from "../mock/attempt-log.js";
 import type {
   FleetWorkerCommand,
   FleetWorkerData,
   FleetWorkerMessage,
 } from "./fleet-worker-protocol.js";
-import { monotonicNowMs } from "../clock/real-scheduler.js";
-import { mergeAttempts } from "../mock/attempt-log.js";
 import { attemptsAfterClose } from "./in-process-fleet.js";
 import type { FleetAttempts, FleetOptions, FleetServer, MockFleet } from "./mock-fleet.js";
 import { moduleExtension, startModuleWorker } from "./module-worker.js";
@@ -37,10 +37,11 @@ export function startFleetInWorker(options: FleetOptions): Promise<MockFleet> {
     spec,
     speed: scheduler?.speed ?? speed ?? 1,
     startMonotonicMs: scheduler?.startMonotonicMs ?? monotonicNowMs(),
-    ...(fleetTestHooks.crashAfterMs !== undefined
-      ? { crashAfterMs: fleetTestHooks.crashAfterMs }
-      : {}),
   };
+  // A test's crash: counted from when the servers serve, which with a run's clock
+  // is when the clock is set (after the run's warm-up), without one at ready.
+  const crashAfterMs = fleetTestHooks.crashAfterMs;
+  if (crashAfterMs !== undefined && !scheduler) data.crashAfterMs = crashAfterMs;
   const entry = new URL(`./fleet-worker.${moduleExtension(import.meta.url)}`, import.meta.url);
   const worker = startModuleWorker(entry, { workerData: data, name: "gw-chaos mocks" });
 
@@ -145,6 +146,7 @@ export function startFleetInWorker(options: FleetOptions): Promise<MockFleet> {
             const command: FleetWorkerCommand = {
               type: "clock",
               startMonotonicMs: scheduler.startMonotonicMs,
+              ...(crashAfterMs !== undefined ? { crashAfterMs } : {}),
             };
             worker.postMessage(command);
           },
