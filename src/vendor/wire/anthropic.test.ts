@@ -1,7 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { wireConformance } from "../../test-support/wire-conformance.js";
 import type { BudgetSnapshot } from "../vendor-model.js";
-import { anthropicFormat as anthropic } from "./anthropic.js";
+import { anthropicFormat as anthropic, rfc3339 } from "./anthropic.js";
 import {
   answerText,
   type Completion,
@@ -329,6 +330,25 @@ describe("Anthropic wire format", () => {
     }
     const missing = anthropic.refusal({ kind: "unknown-model", model: "claude-9" }, NOW);
     expect(errorOf(missing).error.message).toBe("model: claude-9");
+  });
+
+  it("states a reset as RFC 3339, rounded up to the second, however many seconds it has seen", () => {
+    // The strings are kept per second (a few hundred at a time): the same as made afresh.
+    const direct = (ms: number) =>
+      new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 4_000_000_000_000 }), {
+          minLength: 300,
+          maxLength: 600,
+        }),
+        (times) => {
+          for (const ms of [...times, ...times]) expect(rfc3339(ms)).toBe(direct(ms));
+        },
+      ),
+      { numRuns: 20 },
+    );
+    expect(rfc3339(Date.UTC(2026, 10, 24, 12, 0, 0, 1))).toBe("2026-11-24T12:00:01Z");
   });
 
   it("answers 400, 404 and 413 with Anthropic's error types", () => {

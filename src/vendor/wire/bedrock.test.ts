@@ -2,6 +2,7 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { describe, expect, it } from "vitest";
 import { wireConformance } from "../../test-support/wire-conformance.js";
+import { eventFrame } from "./aws-event-stream.js";
 import { bedrockFormat as bedrock, QUOTA_STATUS, requestId } from "./bedrock.js";
 import type { WireRequest, WireResponse } from "./wire-format.js";
 
@@ -231,6 +232,19 @@ describe("Bedrock Converse wire format", () => {
     expect(json(bedrock.refusal({ kind: "unknown-model", model: "nope" }, NOW)).message).toBe(
       "The provided model identifier is invalid.",
     );
+  });
+
+  it("frames any payload whole, one beyond the reused 64 KB buffer and the ones after it alike", () => {
+    const big = { delta: { text: "é".repeat(40_000) }, contentBlockIndex: 0 }; // 80 KB of UTF-8
+    const text =
+      eventFrame("contentBlockDelta", { delta: { text: "a" }, contentBlockIndex: 0 }) +
+      eventFrame("contentBlockDelta", big) +
+      eventFrame("messageStop", { stopReason: "end_turn" });
+    expect(lines(text)).toEqual([
+      { contentBlockDelta: { delta: { text: "a" }, contentBlockIndex: 0 } },
+      { contentBlockDelta: big },
+      { messageStop: { stopReason: "end_turn" } },
+    ]);
   });
 
   it("answers 400, 404 and 413 as {message} with the error type in a header", () => {
