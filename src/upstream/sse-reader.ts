@@ -1,4 +1,5 @@
 import { StringDecoder } from "node:string_decoder";
+import { nonEmptyAt, quotedAt } from "./json-scan.js";
 import type { Usage } from "./upstream.js";
 
 /**
@@ -21,12 +22,6 @@ export interface StreamReader {
   /** The vendor's own end of the stream arrived. */
   readonly complete: boolean;
 }
-
-/** Where an OpenAI delta's text begins; a quote right after it is an empty string. */
-const CONTENT = '"content":"';
-
-/** A text value that is not empty: `"text":"x…"` (an escaped quote still counts). */
-const TEXT_PIECE = /"text":"[^"]/;
 
 /**
  * Server-sent events as they arrive: events split on blank lines, their `event:`
@@ -123,21 +118,18 @@ export class OpenAiSseReader extends SseReader {
       this.complete = true;
       return false;
     }
-    if (data.includes('"error"')) {
+    if (quotedAt(data, 'error"') !== -1) {
       this.sawError = true;
       return false;
     }
-    if (data.includes('"usage":{')) {
+    if (quotedAt(data, 'usage":{') !== -1) {
       const usage = (
         JSON.parse(data) as { usage: { prompt_tokens: number; completion_tokens: number } }
       ).usage;
       this.usage = { prompt: usage.prompt_tokens, completion: usage.completion_tokens };
     }
     // The first delta may carry an empty content string beside the role: not a token yet.
-    for (let at = data.indexOf(CONTENT); at !== -1; at = data.indexOf(CONTENT, at + 1)) {
-      if (data.charCodeAt(at + CONTENT.length) !== 34) return this.content();
-    }
-    return false;
+    return nonEmptyAt(data, 'content":"') ? this.content() : false;
   }
 }
 
@@ -151,7 +143,9 @@ export class AnthropicSseReader extends SseReader {
     const type = event ?? /"type":"([^"]+)"/.exec(data)?.[1];
     switch (type) {
       case "content_block_delta":
-        return data.includes('"text_delta"') && TEXT_PIECE.test(data) ? this.content() : false;
+        return quotedAt(data, 'text_delta"') !== -1 && nonEmptyAt(data, 'text":"')
+          ? this.content()
+          : false;
       case "message_start": {
         const usage = (JSON.parse(data) as { message?: { usage?: { input_tokens?: number } } })
           .message?.usage;
@@ -211,6 +205,6 @@ export class GeminiSseReader extends SseReader {
         }
       }
     }
-    return TEXT_PIECE.test(data) ? this.content() : false;
+    return nonEmptyAt(data, 'text":"') ? this.content() : false;
   }
 }
