@@ -142,6 +142,14 @@ export function tokenText(index: number): string {
   return WORDS[index % WORDS.length]!;
 }
 
+/** Each token text as a JSON string, quoted once rather than per frame. */
+const QUOTED_WORDS = WORDS.map((word) => JSON.stringify(word));
+
+/** JSON.stringify(tokenText(index)). */
+export function quotedTokenText(index: number): string {
+  return QUOTED_WORDS[index % QUOTED_WORDS.length]!;
+}
+
 /** How many different token texts there are: token i's text is token (i % TOKEN_TEXTS)'s. */
 export const TOKEN_TEXTS = WORDS.length;
 
