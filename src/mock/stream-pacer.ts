@@ -19,7 +19,12 @@ export interface PacedStream {
 /**
  * Paces every open stream of a server from one shared interval, not a timer per
  * chunk (PERFORMANCE.md: per-chunk timers drift badly past a few hundred
- * streams). Each tick writes the tokens that have come due, in one write per stream.
+ * streams). Each tick writes, in one write per stream, the tokens due by the middle
+ * of the interval to come: a token then leaves at most half a tick from its time,
+ * early or late, rather than up to a whole tick late (on average half a tick, for
+ * every token and every stream's end). A stream due whole within that (a fast
+ * vendor's short answer) goes out in one write, as that vendor's would, not half
+ * now and the rest a tick later.
  */
 export class StreamPacer {
   /** Open streams by number, in the order they opened (not a Set: see IdMap on why). */
@@ -27,11 +32,18 @@ export class StreamPacer {
   private nextId = 0;
   private timer: NodeJS.Timeout | undefined;
 
+  /** Half a tick, in scenario ms: how far ahead of now a write reaches. */
+  private readonly aheadMs: number;
+
   constructor(
-    private readonly clock: Clock,
+    /** Scenario time; a clock that runs at a --speed says how (toWallMs), else 1x. */
+    private readonly clock: Clock & { toWallMs?(scenarioMs: number): number },
     private readonly frameFor: (stream: PacedStream, index: number) => string,
     private readonly tickWallMs = 5,
-  ) {}
+  ) {
+    const scenarioMsPerWallMs = clock.toWallMs ? 1 / clock.toWallMs(1) : 1;
+    this.aheadMs = (tickWallMs / 2) * scenarioMsPerWallMs;
+  }
 
   get open(): number {
     return this.streams.size;
@@ -65,9 +77,10 @@ export class StreamPacer {
   }
 
   private flush(stream: PacedStream, now: number): void {
+    // The first token is never sent before its time: a stream is added when it is due.
     const due = Math.min(
       stream.totalTokens,
-      1 + Math.floor(((now - stream.startMs) * stream.tokensPerSecond) / 1000),
+      1 + Math.floor(((now + this.aheadMs - stream.startMs) * stream.tokensPerSecond) / 1000),
     );
     let text = "";
     if (due > stream.sent) {
