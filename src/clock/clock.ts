@@ -26,6 +26,8 @@ export interface Scheduler extends Clock {
   at(atMs: number, fn: () => void): Cancel;
   /** Runs task.run() once scenario time reaches atMs, unless task.done is set by then. */
   post?(atMs: number, task: Task): void;
+  /** Wall ms for a span of scenario ms, where scenario time runs on the wall clock (live). */
+  toWallMs?(scenarioMs: number): number;
 }
 
 /** Schedules a task, through the scheduler's own post() where it has one. */

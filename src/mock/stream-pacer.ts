@@ -1,4 +1,4 @@
-import type { Clock } from "../clock/clock.js";
+import type { Scheduler } from "../clock/clock.js";
 import { IdMap } from "../collections/id-map.js";
 
 /** One streamed answer being written out token by token. */
@@ -36,8 +36,8 @@ export class StreamPacer {
   private readonly aheadMs: number;
 
   constructor(
-    /** Scenario time; a clock that runs at a --speed says how (toWallMs), else 1x. */
-    private readonly clock: Clock & { toWallMs?(scenarioMs: number): number },
+    /** Scenario time; one that runs on the wall clock says how fast (toWallMs), else 1x. */
+    private readonly clock: Pick<Scheduler, "now" | "toWallMs">,
     private readonly frameFor: (stream: PacedStream, index: number) => string,
     private readonly tickWallMs = 5,
   ) {
