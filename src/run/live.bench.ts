@@ -13,13 +13,18 @@ import { afterAll, bench, describe } from "vitest";
  * The harness is an open model: it sends at the planned rate and is judged by
  * whether it keeps up. So each round measures the bare loop's rate, then runs
  * the harness at steps of it (3 s of scenario each, at 1x; past the last, on up by
- * 0.05 while it keeps up, so the figure is not floored to a coarse grid), then the bare loop
- * again, and takes the highest step where every request was served, the rate
- * achieved was within 5% of the plan and the harness stayed trusted, against
- * the faster bare figure; and beside it the most it drove while trusted with
- * every request served, the plan running ahead of it. The vendor answers at once (TTFT 0, a million tokens
- * a second): what is measured is what each side costs, not waiting. Fresh processes from the built code
- * (npm run bench builds first), like a user's run.
+ * 0.05 while it keeps up, so the figure is not floored to a coarse grid), with the
+ * bare loop measured again (1.5 s) after each step. A step counts when every
+ * request was served, the rate achieved was within 5% of the plan and the harness
+ * stayed trusted; its ratio is against the faster of the bare figures just before
+ * and just after it. The machine is shared and its speed drifts within a round (a
+ * bare figure rose from 11,654 to 17,908 req/s in one), so a step is held to the
+ * bare loop of its own moment, and never to a slower one. The figure is the best
+ * such ratio; beside it, the most the harness drove while trusted with every
+ * request served, the plan running ahead of it. The vendor answers at once (TTFT
+ * 0, a million tokens a second): what is measured is what each side costs, not
+ * waiting. Fresh processes from the built code (npm run bench builds first), like a
+ * user's run.
  */
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const ROUNDS = Number(process.env.GW_CHAOS_BENCH_ROUNDS ?? 2);
@@ -100,21 +105,23 @@ const harness = [];
 // The listed steps, then on up while the harness keeps up with the last: a top step
 // it kept up with says only that it can do at least that much.
 const keptUp = (s) => s.trusted && s.ok === s.generated && s.achieved >= 0.95 * s.rate;
+let bareLast = bareBefore;
 for (let i = 0; i < steps.length || (keptUp(harness.at(-1)) && harness.at(-1).step < 1); i++) {
   const step = i < steps.length ? steps[i] : Math.round((harness.at(-1).step + stepUp) * 100) / 100;
   const rate = Math.round(bareBefore * step);
   const s = load(["traffic.0.stream=" + (stream ? 1 : 0), "traffic.0.rate=" + rate]);
   const r = await runScenario(s, { mode: "live", seed: 1, speed: 1 });
   const t = r.recorder.ledger.totals();
+  // The bare loop of this step's moment: the faster of the figures around it.
+  const bareNext = await bareLoop(1500);
   harness.push({ step, rate, generated: t.generated, ok: t.ok,
     achieved: t.ok / (r.endedMs / 1000), loopP99: r.harness.eventLoopDelayMs.p99,
-    lagP99: r.harness.sendLagMs.p99, trusted: r.harness.trusted });
+    lagP99: r.harness.sendLagMs.p99, trusted: r.harness.trusted,
+    bare: Math.max(bareLast, bareNext) });
+  bareLast = bareNext;
 }
-// The machine is shared and noisy: the bare loop again after, and the ratio
-// taken against the faster of the two (the harness's worst case).
-const bareAfter = await bareLoop(3000);
 await bare.terminate();
-console.log(JSON.stringify({ bareBefore, bareAfter, bareRate: Math.max(bareBefore, bareAfter), harness }));
+console.log(JSON.stringify({ bareBefore, bareAfter: bareLast, harness }));
 `;
 
 interface Step {
@@ -126,11 +133,12 @@ interface Step {
   loopP99: number | null;
   lagP99: number | null;
   trusted: boolean;
+  /** The bare loop's rate around this step: the faster of the figures just before and after. */
+  bare: number;
 }
 interface Round {
   bareBefore: number;
   bareAfter: number;
-  bareRate: number;
   harness: Step[];
 }
 
@@ -143,18 +151,21 @@ function round(kind: "json" | "sse"): Round {
   return JSON.parse(out) as Round;
 }
 
-/** The highest step the harness kept up with, every request served, and trusted. */
+/** A step's rate as a share of the bare loop's around it. */
+const ratio = (s: Step) => s.achieved / s.bare;
+
+/** The step the harness kept up with, every request served and trusted, at the best ratio. */
 function keptUp(r: Round): Step | undefined {
   return r.harness
     .filter((s) => s.trusted && s.ok === s.generated && s.achieved >= 0.95 * s.rate)
-    .sort((a, b) => b.achieved - a.achieved)[0];
+    .sort((a, b) => ratio(b) - ratio(a))[0];
 }
 
 /** The most the harness drove, every request served and the harness trusted (the plan may have run ahead). */
 function drove(r: Round): Step | undefined {
   return r.harness
     .filter((s) => s.trusted && s.ok === s.generated)
-    .sort((a, b) => b.achieved - a.achieved)[0];
+    .sort((a, b) => ratio(b) - ratio(a))[0];
 }
 
 const results: Record<"json" | "sse", Round[]> = { json: [], sse: [] };
@@ -179,17 +190,17 @@ afterAll(() => {
       const best = keptUp(r);
       const most = drove(r);
       lines.push(
-        `${kind === "json" ? "plain JSON" : "SSE (20 tokens)"}, round ${i + 1}: bare undici loop ${n(r.bareBefore)} then ${n(r.bareAfter)} req/s; ` +
+        `${kind === "json" ? "plain JSON" : "SSE (20 tokens)"}, round ${i + 1}: bare undici loop ${n(r.bareBefore)} first, ${n(r.bareAfter)} last; ` +
           (best
-            ? `harness kept up at ${n(best.achieved)} req/s, trusted, ratio ${(best.achieved / r.bareRate).toFixed(2)} (goal >= 0.5)`
+            ? `harness kept up at ${n(best.achieved)} req/s (step ${best.step.toFixed(2)}, bare around it ${n(best.bare)}), trusted, ratio ${ratio(best).toFixed(2)} (goal >= 0.5)`
             : "harness kept up at no step") +
           (most
-            ? `; drove at most ${n(most.achieved)} req/s, trusted, ratio ${(most.achieved / r.bareRate).toFixed(2)}`
+            ? `; drove at most ${n(most.achieved)} req/s, trusted, ratio ${ratio(most).toFixed(2)}`
             : ""),
       );
       for (const s of r.harness) {
         lines.push(
-          `  step ${s.step.toFixed(2)}: planned ${n(s.rate)}/s, achieved ${n(s.achieved)}/s, ok ${s.ok}/${s.generated}, ` +
+          `  step ${s.step.toFixed(2)}: planned ${n(s.rate)}/s, achieved ${n(s.achieved)}/s (bare around it ${n(s.bare)}, ratio ${ratio(s).toFixed(2)}), ok ${s.ok}/${s.generated}, ` +
             `loop p99 ${s.loopP99} ms, send lag p99 ${s.lagP99} ms, ${s.trusted ? "trusted" : "NOT trusted"}`,
         );
       }
