@@ -120,6 +120,20 @@ export function completionBody(c: Completion): string {
 }
 
 /** Server-sent events: only `data:` frames, no `event:` lines, then `data: [DONE]`. */
+/** The choices of the frames every stream has, the same in each: made once. */
+const ROLE_CHOICES = JSON.stringify([
+  {
+    index: 0,
+    delta: { role: "assistant", content: tokenText(0) },
+    logprobs: null,
+    finish_reason: null,
+  },
+]);
+const finishChoices = (reason: "stop" | "length") =>
+  JSON.stringify([{ index: 0, delta: {}, logprobs: null, finish_reason: reason }]);
+const STOP_CHOICES = finishChoices("stop");
+const LENGTH_CHOICES = finishChoices("length");
+
 class OpenAiStreamWriter implements StreamWriter {
   readonly headers: Record<string, string>;
 
@@ -148,8 +162,8 @@ class OpenAiStreamWriter implements StreamWriter {
     this.tail = `${includeUsage ? ',"usage":null' : ""}}\n\n`;
   }
 
-  private frame(choices: unknown[]): string {
-    return this.head + JSON.stringify(choices) + this.tail;
+  private frame(choices: string): string {
+    return this.head + choices + this.tail;
   }
 
   start(): string {
@@ -158,10 +172,7 @@ class OpenAiStreamWriter implements StreamWriter {
 
   /** The first frame carries the role; each later one a piece of content. */
   token(index: number): string {
-    if (index === 0) {
-      const delta = { role: "assistant", content: tokenText(0) };
-      return this.frame([{ index: 0, delta, logprobs: null, finish_reason: null }]);
-    }
+    if (index === 0) return this.frame(ROLE_CHOICES);
     const k = index % TOKEN_TEXTS;
     let frame = this.contentFrames[k];
     if (frame === undefined) {
@@ -173,9 +184,7 @@ class OpenAiStreamWriter implements StreamWriter {
 
   /** The last content frame, the usage frame when asked for, then [DONE]. */
   end(): string {
-    let out = this.frame([
-      { index: 0, delta: {}, logprobs: null, finish_reason: this.c.truncated ? "length" : "stop" },
-    ]);
+    let out = this.frame(this.c.truncated ? LENGTH_CHOICES : STOP_CHOICES);
     if (this.includeUsage) out += `${this.head}[],"usage":${JSON.stringify(usage(this.c))}}\n\n`;
     return `${out}data: [DONE]\n\n`;
   }
