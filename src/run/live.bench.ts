@@ -14,7 +14,8 @@ import { afterAll, bench, describe } from "vitest";
  * whether it keeps up. So each round measures the bare loop's rate, then runs
  * the harness at steps of it (3 s of scenario each, at 1x; past the last, on up by
  * 0.05 while it keeps up, so the figure is not floored to a coarse grid), with the
- * bare loop measured again (1.5 s) after each step. A step counts when every
+ * bare loop measured again (1.5 s) after each step, and each step planned against
+ * the bare figure just before it. A step counts when every
  * request was served, the rate achieved was within 5% of the plan and the harness
  * stayed trusted; its ratio is against the faster of the bare figures just before
  * and just after it. The machine is shared and its speed drifts within a round (a
@@ -108,7 +109,8 @@ const keptUp = (s) => s.trusted && s.ok === s.generated && s.achieved >= 0.95 * 
 let bareLast = bareBefore;
 for (let i = 0; i < steps.length || (keptUp(harness.at(-1)) && harness.at(-1).step < 1); i++) {
   const step = i < steps.length ? steps[i] : Math.round((harness.at(-1).step + stepUp) * 100) / 100;
-  const rate = Math.round(bareBefore * step);
+  // Planned against the bare figure just before: the latest word on the host's speed.
+  const rate = Math.round(bareLast * step);
   const s = load(["traffic.0.stream=" + (stream ? 1 : 0), "traffic.0.rate=" + rate]);
   const r = await runScenario(s, { mode: "live", seed: 1, speed: 1 });
   const t = r.recorder.ledger.totals();
