@@ -3,29 +3,28 @@ import { fileURLToPath } from "node:url";
 import { afterAll, bench, describe } from "vitest";
 
 /**
- * Live mode at load: requests per second the harness drives through the router
- * and the mock vendors (on their worker thread), against a bare undici loop
- * (dispatch, the same 128 connections the harness's pool has) on a bare
- * node:http server on a worker thread answering the very bytes the mock answers,
- * measured in the same process, one after the other. Goal: the harness at
- * least 0.5 of the bare loop, with the harness still `trusted`.
+ * Live mode at load: requests per second the harness drives through the router and
+ * the mock vendors (on their worker thread), against a bare undici loop (dispatch,
+ * the same 128 connections the harness's pool has) on a bare node:http server on a
+ * worker thread answering the very bytes the mock answers, measured in the same
+ * process, one after the other. Goal: the harness at least 0.5 of the bare loop,
+ * with the harness still `trusted`.
  *
  * The harness is an open model: it sends at the planned rate and is judged by
- * whether it keeps up. So each round measures the bare loop's rate, then runs
- * the harness at steps of it (3 s of scenario each, at 1x; past the last, on up by
- * 0.05 while it keeps up, so the figure is not floored to a coarse grid), with the
- * bare loop measured again (1.5 s) after each step, and each step planned against
- * the bare figure just before it. A step counts when every
- * request was served, the rate achieved was within 5% of the plan and the harness
- * stayed trusted; its ratio is against the faster of the bare figures just before
- * and just after it. The machine is shared and its speed drifts within a round (a
- * bare figure rose from 11,654 to 17,908 req/s in one), so a step is held to the
- * bare loop of its own moment, and never to a slower one. The figure is the best
- * such ratio; beside it, the most the harness drove while trusted with every
- * request served, the plan running ahead of it. The vendor answers at once (TTFT
- * 0, a million tokens a second): what is measured is what each side costs, not
- * waiting. Fresh processes from the built code (npm run bench builds first), like a
- * user's run.
+ * whether it keeps up. So each round measures the bare loop's rate, then runs the
+ * harness at steps of it (3 s of scenario each, at 1x; past the last, on up by 0.05
+ * while it keeps up, so the figure is not floored to a coarse grid), with the bare
+ * loop measured again (1.5 s) after each step, and each step planned against the
+ * bare figure just before it. A step counts when every request was served, the rate
+ * achieved was within 5% of the plan and the harness stayed trusted; its ratio is
+ * against the faster of the bare figures just before and just after it. The machine
+ * is shared and its speed drifts within a round (a bare figure rose from 11,654 to
+ * 17,908 req/s in one), so a step is held to the bare loop of its own moment, and
+ * never to a slower one. The figure is the best such ratio; beside it, the most the
+ * harness drove while trusted with every request served, the plan running ahead of
+ * it. The vendor answers at once (TTFT 0, a million tokens a second): what is
+ * measured is what each side costs, not waiting. Fresh processes from the built
+ * code (npm run bench builds first), like a user's run.
  */
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const ROUNDS = Number(process.env.GW_CHAOS_BENCH_ROUNDS ?? 2);
