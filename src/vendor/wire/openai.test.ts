@@ -5,7 +5,7 @@ import { testVendor } from "../../test-support/test-specs.js";
 import { wireConformance } from "../../test-support/wire-conformance.js";
 import { VendorModel } from "../vendor-model.js";
 import { completionBody, openAiFormat as openai } from "./openai.js";
-import { answerText, type WireRequest } from "./wire-format.js";
+import { answerText, tokenText, type WireRequest } from "./wire-format.js";
 
 const completion = {
   id: "chatcmpl-1",
@@ -146,6 +146,64 @@ describe("OpenAI wire format", () => {
             },
           };
           expect(completionBody(c)).toBe(JSON.stringify(object));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("streams the very bytes JSON.stringify makes of each chunk, whatever the id and model", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          id: fc.string(),
+          model: fc.string(),
+          createdS: fc.integer({ min: 0, max: 2 ** 40 }),
+          promptTokens: fc.nat(1_000_000),
+          completionTokens: fc.integer({ min: 1, max: 40 }),
+          truncated: fc.boolean(),
+        }),
+        fc.boolean(),
+        (c, includeUsage) => {
+          const request: WireRequest = {
+            model: c.model,
+            promptTokens: c.promptTokens,
+            maxTokens: c.completionTokens,
+            stream: true,
+            includeUsage,
+          };
+          const w = openai.streamWriter(c, request, budget, 0);
+          let text = w.start();
+          for (let i = 0; i < c.completionTokens; i++) text += w.token(i);
+          text += w.end();
+          const chunk = (choices: unknown[], usage?: unknown) => {
+            const out: Record<string, unknown> = {
+              id: c.id,
+              object: "chat.completion.chunk",
+              created: c.createdS,
+              model: c.model,
+              choices,
+            };
+            if (usage !== undefined) out.usage = usage;
+            else if (includeUsage) out.usage = null;
+            return `data: ${JSON.stringify(out)}\n\n`;
+          };
+          const piece = (delta: object, finish: string | null = null) => [
+            { index: 0, delta, logprobs: null, finish_reason: finish },
+          ];
+          let expected = chunk(piece({ role: "assistant", content: tokenText(0) }));
+          for (let i = 1; i < c.completionTokens; i++)
+            expected += chunk(piece({ content: tokenText(i) }));
+          expected += chunk(piece({}, c.truncated ? "length" : "stop"));
+          if (includeUsage) {
+            const usage = {
+              prompt_tokens: c.promptTokens,
+              completion_tokens: c.completionTokens,
+              total_tokens: c.promptTokens + c.completionTokens,
+            };
+            expected += chunk([], usage);
+          }
+          expect(text).toBe(`${expected}data: [DONE]\n\n`);
         },
       ),
       { numRuns: 300 },

@@ -119,7 +119,6 @@ export function completionBody(c: Completion): string {
   );
 }
 
-/** Server-sent events: only `data:` frames, no `event:` lines, then `data: [DONE]`. */
 /** The choices of the frames every stream has, the same in each: made once. */
 const ROLE_CHOICES = JSON.stringify([
   {
@@ -134,6 +133,7 @@ const finishChoices = (reason: "stop" | "length") =>
 const STOP_CHOICES = finishChoices("stop");
 const LENGTH_CHOICES = finishChoices("length");
 
+/** Server-sent events: only `data:` frames, no `event:` lines, then `data: [DONE]`. */
 class OpenAiStreamWriter implements StreamWriter {
   readonly headers: Record<string, string>;
 
