@@ -20,11 +20,16 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** A mock on a real loopback port; speed 100 keeps latencies to a few ms of wall time. */
-async function start(rpm = 60) {
-  scheduler = new RealScheduler(100);
+/**
+ * A mock on a real loopback port; speed 100 keeps latencies to a few ms of wall time.
+ * At 1x (for budgets that must not refill between calls) the vendor answers at once.
+ */
+async function start(rpm = 60, speed = 100) {
+  scheduler = new RealScheduler(speed);
+  const latency =
+    speed === 1 ? { latency: { ttftMedianMs: 0, ttftSigma: 0, tokensPerSecond: 1e6 } } : {};
   const model = new VendorModel(
-    testVendor("vendor-a", [testModel({ limits: { rpm, tpm: 1_000_000 } })]),
+    testVendor("vendor-a", [testModel({ limits: { rpm, tpm: 1_000_000 }, ...latency })]),
     [],
     createRng(1),
   );
@@ -90,7 +95,10 @@ describe("mock vendor server (OpenAI wire format, real loopback)", () => {
   });
 
   it("throttles past its requests per minute with a 429, Retry-After and OpenAI's body", async () => {
-    await start(5);
+    // At 1x with an instant vendor: the budget refills one request in 12 s of wall time,
+    // so however slow the machine, the sixth call finds it empty (at speed 100 a busy
+    // machine let it refill between calls).
+    await start(5, 1);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       const res = await chat({ max_tokens: 5 });

@@ -69,10 +69,8 @@ function sameBytes() {
   return { json, sse, sseHeaders: writer.headers };
 }
 
-/** Each round's ratio of the mock's rate to the bare server's, by kind. */
-const ratios = { json: [] as number[], sse: [] as number[] };
-/** Each round's rates, for the summary. */
-const rates = {
+/** Each round's rates of the bare server and the mock, by kind. */
+const rounds = {
   json: [] as { bare: number; mock: number }[],
   sse: [] as { bare: number; mock: number }[],
 };
@@ -88,28 +86,22 @@ async function rate(origin: string, payload: string): Promise<number> {
 async function round(kind: "json" | "sse", payload: string): Promise<void> {
   const bareRate = await rate(bareOrigin, payload);
   const mockRate = await rate(mock.origin, payload);
-  ratios[kind].push(mockRate / bareRate);
-  rates[kind].push({ bare: bareRate, mock: mockRate });
+  rounds[kind].push({ bare: bareRate, mock: mockRate });
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-/** The median round of each kind: its rates and ratio, and every round's ratio. */
+/** The median round of each kind (by its ratio): its rates and ratio, and every round's ratio. */
 function printSummary(): void {
   const line = (kind: "json" | "sse") => {
-    const r = median(ratios[kind]);
-    const at = rates[kind][ratios[kind].indexOf(r)];
+    const sorted = [...rounds[kind]].sort((a, b) => a.mock / a.bare - b.mock / b.bare);
+    const at = sorted[Math.floor(sorted.length / 2)];
     if (!at) return `${kind}: not measured`;
     const what =
       kind === "json"
         ? `plain JSON: mock ${Math.round(at.mock)} req/s, bare ${Math.round(at.bare)} req/s`
         : `SSE: mock ${Math.round(at.mock * TOKENS)} tokens/s (${Math.round(at.mock)} streams/s), ` +
           `bare ${Math.round(at.bare * TOKENS)} tokens/s`;
-    const all = [...ratios[kind]].sort((a, b) => a - b).map((x) => x.toFixed(2));
-    return `${what}, ratio ${r.toFixed(2)} (goal >= 0.7; median of ${all.length} interleaved rounds: ${all.join(" ")})`;
+    const all = sorted.map((r) => (r.mock / r.bare).toFixed(2));
+    return `${what}, ratio ${(at.mock / at.bare).toFixed(2)} (goal >= 0.7; median of ${all.length} interleaved rounds: ${all.join(" ")})`;
   };
   console.log(`\n${line("json")}\n${line("sse")}\n`);
 }
@@ -179,7 +171,7 @@ describe(`mock against bare node:http, ${ROUNDS} interleaved rounds of ${REQUEST
     `plain JSON, then SSE of ${TOKENS} tokens (the mock: vendor model, limiter, headers, wire format, paced stream)`,
     async () => {
       // vitest may call a bench more than once; the rounds are measured once.
-      if (ratios.json.length > 0) return;
+      if (rounds.json.length > 0) return;
       // A load of each first, unmeasured: both servers and the client compiled alike.
       for (const payload of [body, streamBody]) {
         await load(bareOrigin, payload);

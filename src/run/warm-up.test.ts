@@ -30,11 +30,16 @@ afterEach(async () => {
   bare = undefined;
 });
 
-/** A mock of one model allowing `rpm` requests a minute; speed 100 keeps latencies short. */
+/**
+ * A mock of one model allowing `rpm` requests a minute, answering at once, at 1x: its
+ * budget refills on the wall clock, slowly enough that a busy machine cannot refill
+ * it between a test's calls.
+ */
 async function startMock(rpm: number): Promise<MockServer> {
-  scheduler = new RealScheduler(100);
+  scheduler = new RealScheduler(1);
+  const instant = { ttftMedianMs: 0, ttftSigma: 0, tokensPerSecond: 1e6 };
   const model = new VendorModel(
-    testVendor("vendor-a", [testModel({ limits: { rpm, tpm: 1_000_000 } })]),
+    testVendor("vendor-a", [testModel({ limits: { rpm, tpm: 1_000_000 }, latency: instant })]),
     [],
     createRng(1),
   );
