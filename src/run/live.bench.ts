@@ -29,10 +29,17 @@ import { afterAll, bench, describe } from "vitest";
  */
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const ROUNDS = Number(process.env.GW_CHAOS_BENCH_ROUNDS ?? 2);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
+  throw new Error(
+    `GW_CHAOS_BENCH_ROUNDS must be a whole number of rounds, 1 or more, not "${process.env.GW_CHAOS_BENCH_ROUNDS}"`,
+  );
 /** Which kinds to measure: GW_CHAOS_BENCH_LIVE=sse (or json) for one alone. */
-const KINDS = (["json", "sse"] as const).filter((k) =>
-  (process.env.GW_CHAOS_BENCH_LIVE ?? "json,sse").split(",").includes(k),
-);
+const ASKED = (process.env.GW_CHAOS_BENCH_LIVE ?? "json,sse").split(",").map((k) => k.trim());
+const KINDS = (["json", "sse"] as const).filter((k) => ASKED.includes(k));
+if (KINDS.length === 0 || ASKED.some((k) => k !== "json" && k !== "sse"))
+  throw new Error(
+    `GW_CHAOS_BENCH_LIVE takes json, sse or json,sse, not "${process.env.GW_CHAOS_BENCH_LIVE}"`,
+  );
 /**
  * Scenario seconds a step runs. Each step is a fresh run with a fresh mock worker,
  * which V8 compiles anew (about 1.1 s of CPU on its helper threads, from the worker's
