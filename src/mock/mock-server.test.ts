@@ -5,6 +5,7 @@ import { createRng } from "../random/rng.js";
 import { testModel, testVendor } from "../test-support/test-specs.js";
 import { OpenAiSseReader } from "../upstream/sse-reader.js";
 import { VendorModel } from "../vendor/vendor-model.js";
+import { attemptsOf } from "./attempt-log.js";
 import { type MockServer, startMockServer } from "./mock-server.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
@@ -139,6 +140,37 @@ describe("mock vendor server (OpenAI wire format, real loopback)", () => {
     const ok = await chat({});
     expect(ok.status).toBe(200);
     await ok.arrayBuffer();
+  });
+
+  it("a caller that hangs up before its answer is logged abandoned, charged nothing more, and frees its slot", async () => {
+    scheduler = new RealScheduler(100);
+    // A minute to the first token at speed 100: 600 ms of wall time to hang up in.
+    const slow = { latency: { ttftMedianMs: 60_000, ttftSigma: 0, tokensPerSecond: 1e6 } };
+    const model = new VendorModel(
+      testVendor("vendor-a", [testModel({ limits: { rpm: 60, tpm: 1_000_000 }, ...slow })]),
+      [],
+      createRng(1),
+    );
+    const generated: number[] = [];
+    const generate = model.generated.bind(model);
+    model.generated = (name, tokens, nowMs) => {
+      if (tokens > 0) generated.push(tokens); // (closing an exchange books 0)
+      generate(name, tokens, nowMs);
+    };
+    server = await startMockServer({ model, scheduler });
+    const hangUp = new AbortController();
+    const call = chat({ max_tokens: 20 }, {}, hangUp.signal).catch((error: Error) => error.name);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    hangUp.abort();
+    expect(await call).toBe("AbortError");
+    // Past the answer's time: had its timer survived the hang-up, it would have charged the tokens.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(generated).toEqual([]);
+    const [attempt] = attemptsOf(server.attempts.columns());
+    expect(attempt).toMatchObject({ outcome: "abandoned", status: 0 });
+    const state = await json(await fetch(`${server.origin}/_gw/state`));
+    expect(state.models["gpt-4o-mini"].inFlight).toBe(0);
+    expect(state.models["gpt-4o-mini"].statuses).toEqual({ "0": 1 });
   });
 
   it("reports its state: remaining budgets and counts by status", async () => {

@@ -18,6 +18,7 @@ import {
 } from "../vendor/wire/wire-format.js";
 import { AttemptLog, AttemptRecord, askedWaitMs, DEFAULT_ATTEMPT_CAP } from "./attempt-log.js";
 import { ControlApi } from "./control-api.js";
+import { DueNow } from "./due-now.js";
 import { type PacedStream, StreamPacer } from "./stream-pacer.js";
 
 /** Bodies above this size are refused, as real vendors refuse them. */
@@ -138,6 +139,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   /** Answers waiting on the clock, to call off at close (not a Set: see IdMap on why). */
   const pending = new IdMap<Cancel>();
   let nextPending = 0;
+  const dueNow = new DueNow();
   let nextId = 1;
 
   const send = (res: ServerResponse, response: WireResponse) => {
@@ -184,7 +186,12 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     attempt.stream = chat.stream;
     // One listener for everything that happens when the exchange ends, however it ends.
     let served = false;
+    let closed = false;
+    /** Calls off what this exchange still has waiting (its answer's timer, its stream's pacing). */
+    let callOff: (() => void) | undefined;
     res.on("close", () => {
+      closed = true;
+      callOff?.();
       const status = res.headersSent ? res.statusCode : 0;
       control.countStatus(chat.model, status);
       const now = scheduler.now();
@@ -246,17 +253,24 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     };
     const firstTokenAt = now + admission.ttftMs;
     const later = (atMs: number, fn: () => void) => {
-      if (atMs <= scheduler.now()) return fn(); // due already: no timer round trip
+      if (atMs <= scheduler.now()) {
+        // Due already: no timer round trip, but after this turn's reads (see DueNow).
+        dueNow.add(() => {
+          if (!closed) fn();
+        });
+        return;
+      }
       const key = nextPending++;
       const cancel = scheduler.at(atMs, () => {
         pending.delete(key);
+        callOff = undefined;
         fn();
       });
       pending.set(key, cancel);
-      res.on("close", () => {
+      callOff = () => {
         cancel();
         pending.delete(key);
-      });
+      };
     };
 
     if (!chat.stream) {
@@ -323,7 +337,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
           }
         },
       };
-      res.on("close", () => pacer.remove(stream));
+      callOff = () => pacer.remove(stream);
       pacer.add(stream);
       // No token due yet (a timer that fired a hair early): the opening goes now.
       if (opening && !res.destroyed && !res.writableEnded) res.write(withOpening(""), encoding);
@@ -425,6 +439,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       new Promise<void>((resolve) => {
         for (const cancel of pending.values()) cancel();
         pending.clear();
+        dueNow.clear();
         pacer.close();
         server.close(() => resolve());
         server.closeAllConnections();
