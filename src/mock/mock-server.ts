@@ -99,6 +99,16 @@ interface Books {
   control: ControlApi;
 }
 
+/**
+ * Node's timers fire on whole milliseconds and never early, so one set for 0.02 ms
+ * (a fast vendor's short answer) fires about a millisecond late. Work due within
+ * half a millisecond is done at once instead (after the turn's reads), which is
+ * nearer its time: at most half a millisecond early or late either way, as the
+ * stream pacer's half a tick. Measured on a saturated mock's plain JSON answers, it
+ * also cost about a tenth less CPU than the timer (medians 70-75 µs against 78-81).
+ */
+const HALF_A_TIMER_MS = 0.5;
+
 /** Warm-up attempts a mock logs (in books of their own, which nothing reads). */
 const WARM_UP_ATTEMPT_CAP = 100_000;
 
@@ -140,6 +150,11 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   const pending = new IdMap<Cancel>();
   let nextPending = 0;
   const dueNow = new DueNow();
+  /** Wall ms from now to a scenario time (negative once it is past). */
+  const wallMsTo = (atMs: number) => {
+    const ms = atMs - scheduler.now();
+    return scheduler.toWallMs ? scheduler.toWallMs(ms) : ms;
+  };
   let nextId = 1;
 
   const send = (res: ServerResponse, response: WireResponse) => {
@@ -253,8 +268,8 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     };
     const firstTokenAt = now + admission.ttftMs;
     const later = (atMs: number, fn: () => void) => {
-      if (atMs <= scheduler.now()) {
-        // Due already: no timer round trip, but after this turn's reads (see DueNow).
+      if (wallMsTo(atMs) < HALF_A_TIMER_MS) {
+        // Due (all but) now: no timer round trip, but after this turn's reads (see DueNow).
         dueNow.add(() => {
           if (!closed) fn();
         });
