@@ -354,7 +354,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
       };
       callOff = () => pacer.remove(stream);
       pacer.add(stream);
-      // No token due yet (a timer that fired a hair early): the opening goes now.
+      // No token written (none due yet, or none to send): the opening goes now.
       if (opening && !res.destroyed && !res.writableEnded) res.write(withOpening(""), encoding);
     });
   };

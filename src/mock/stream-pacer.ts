@@ -77,7 +77,8 @@ export class StreamPacer {
   }
 
   private flush(stream: PacedStream, now: number): void {
-    // The first token is never sent before its time: a stream is added when it is due.
+    // The first token goes when the stream is added, which is when it is due (the
+    // mock adds a stream within half a millisecond of that, as a timer would be late).
     const due = Math.min(
       stream.totalTokens,
       1 + Math.floor(((now + this.aheadMs - stream.startMs) * stream.tokensPerSecond) / 1000),
