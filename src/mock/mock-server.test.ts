@@ -173,6 +173,57 @@ describe("mock vendor server (OpenAI wire format, real loopback)", () => {
     expect(state.models["gpt-4o-mini"].statuses).toEqual({ "0": 1 });
   });
 
+  it("callers who reset the connection right after their request, before an instant answer, are logged abandoned and charged nothing", async () => {
+    scheduler = new RealScheduler(1);
+    const instant = { latency: { ttftMedianMs: 0, ttftSigma: 0, tokensPerSecond: 1e6 } };
+    const model = new VendorModel(
+      testVendor("vendor-a", [testModel({ limits: { rpm: 6000, tpm: 1_000_000 }, ...instant })]),
+      [],
+      createRng(1),
+    );
+    let charged = 0;
+    const generate = model.generated.bind(model);
+    model.generated = (name, tokens, nowMs) => {
+      if (tokens > 0) charged++; // (closing an exchange books 0)
+      generate(name, tokens, nowMs);
+    };
+    server = await startMockServer({ model, scheduler });
+    const { port } = new URL(server.origin);
+    const CALLERS = 20;
+    for (let i = 0; i < CALLERS; i++) {
+      const stream = i % 2 === 1;
+      const body = JSON.stringify({
+        model: "gpt-4o-mini",
+        stream,
+        messages: [{ role: "user", content: "hi" }],
+        max_tokens: 20,
+      });
+      await new Promise<void>((resolve) => {
+        const socket = connect(Number(port), "127.0.0.1", () => {
+          socket.write(
+            "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer sk-test\r\n" +
+              `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+          );
+          // The request and the reset reach the server together, in one turn of its reads.
+          socket.resetAndDestroy();
+          resolve();
+        });
+        socket.on("error", () => {});
+      });
+    }
+    for (let wait = 0; server.attempts.size < CALLERS && wait < 200; wait++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    const attempts = attemptsOf(server.attempts.columns());
+    expect(attempts).toHaveLength(CALLERS);
+    // An answer the server did write before it read the reset is a served call; every
+    // other is abandoned, uncharged. The reset comes with the request, so most are.
+    const abandoned = attempts.filter((a) => a.outcome === "abandoned" && a.status === 0);
+    const served = attempts.filter((a) => a.outcome === "ok" && a.status === 200);
+    expect(abandoned.length + served.length).toBe(CALLERS);
+    expect(abandoned.length).toBeGreaterThan(CALLERS / 2);
+    expect(charged).toBe(served.length);
+  });
+
   it("reports its state: remaining budgets and counts by status", async () => {
     await start();
     await (await chat({})).arrayBuffer();

@@ -270,8 +270,10 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
     const later = (atMs: number, fn: () => void) => {
       if (wallMsTo(atMs) < HALF_A_TIMER_MS) {
         // Due (all but) now: no timer round trip, but after this turn's reads (see DueNow).
+        // A caller who hung up in those reads has a destroyed socket already, though
+        // its response's close event comes only after this runs.
         dueNow.add(() => {
-          if (!closed) fn();
+          if (!closed && !req.socket.destroyed) fn();
         });
         return;
       }
