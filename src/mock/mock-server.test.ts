@@ -144,8 +144,8 @@ describe("mock vendor server (OpenAI wire format, real loopback)", () => {
 
   it("a caller that hangs up before its answer is logged abandoned, charged nothing more, and frees its slot", async () => {
     scheduler = new RealScheduler(100);
-    // A minute to the first token at speed 100: 600 ms of wall time to hang up in.
-    const slow = { latency: { ttftMedianMs: 60_000, ttftSigma: 0, tokensPerSecond: 1e6 } };
+    // Two minutes to the first token at speed 100: 1.2 s of wall time to hang up in.
+    const slow = { latency: { ttftMedianMs: 120_000, ttftSigma: 0, tokensPerSecond: 1e6 } };
     const model = new VendorModel(
       testVendor("vendor-a", [testModel({ limits: { rpm: 60, tpm: 1_000_000 }, ...slow })]),
       [],
@@ -164,7 +164,7 @@ describe("mock vendor server (OpenAI wire format, real loopback)", () => {
     hangUp.abort();
     expect(await call).toBe("AbortError");
     // Past the answer's time: had its timer survived the hang-up, it would have charged the tokens.
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
     expect(generated).toEqual([]);
     const [attempt] = attemptsOf(server.attempts.columns());
     expect(attempt).toMatchObject({ outcome: "abandoned", status: 0 });
