@@ -38,6 +38,29 @@ async function start(rpm = 60, speed = 100) {
   return server;
 }
 
+/**
+ * A mock whose vendor takes ttftMs to its first token (then a million tokens a
+ * second), with every charge of output tokens listed (closing an exchange books 0,
+ * left out): what a caller who hung up must not be charged.
+ */
+async function startCharging(ttftMs: number, speed: number, rpm: number) {
+  scheduler = new RealScheduler(speed);
+  const latency = { ttftMedianMs: ttftMs, ttftSigma: 0, tokensPerSecond: 1e6 };
+  const model = new VendorModel(
+    testVendor("vendor-a", [testModel({ limits: { rpm, tpm: 1_000_000 }, latency })]),
+    [],
+    createRng(1),
+  );
+  const charged: number[] = [];
+  const generate = model.generated.bind(model);
+  model.generated = (name, tokens, nowMs) => {
+    if (tokens > 0) charged.push(tokens);
+    generate(name, tokens, nowMs);
+  };
+  server = await startMockServer({ model, scheduler });
+  return { server, charged };
+}
+
 const chat = (
   body: Record<string, unknown>,
   headers: Record<string, string> = {},
@@ -143,21 +166,8 @@ describe("mock vendor server (OpenAI wire format, real loopback)", () => {
   });
 
   it("a caller that hangs up before its answer is logged abandoned, charged nothing more, and frees its slot", async () => {
-    scheduler = new RealScheduler(100);
     // Two minutes to the first token at speed 100: 1.2 s of wall time to hang up in.
-    const slow = { latency: { ttftMedianMs: 120_000, ttftSigma: 0, tokensPerSecond: 1e6 } };
-    const model = new VendorModel(
-      testVendor("vendor-a", [testModel({ limits: { rpm: 60, tpm: 1_000_000 }, ...slow })]),
-      [],
-      createRng(1),
-    );
-    const generated: number[] = [];
-    const generate = model.generated.bind(model);
-    model.generated = (name, tokens, nowMs) => {
-      if (tokens > 0) generated.push(tokens); // (closing an exchange books 0)
-      generate(name, tokens, nowMs);
-    };
-    server = await startMockServer({ model, scheduler });
+    const { server, charged } = await startCharging(120_000, 100, 60);
     const hangUp = new AbortController();
     const call = chat({ max_tokens: 20 }, {}, hangUp.signal).catch((error: Error) => error.name);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -165,7 +175,7 @@ describe("mock vendor server (OpenAI wire format, real loopback)", () => {
     expect(await call).toBe("AbortError");
     // Past the answer's time: had its timer survived the hang-up, it would have charged the tokens.
     await new Promise((resolve) => setTimeout(resolve, 1_300));
-    expect(generated).toEqual([]);
+    expect(charged).toEqual([]);
     const [attempt] = attemptsOf(server.attempts.columns());
     expect(attempt).toMatchObject({ outcome: "abandoned", status: 0 });
     const state = await json(await fetch(`${server.origin}/_gw/state`));
@@ -174,20 +184,7 @@ describe("mock vendor server (OpenAI wire format, real loopback)", () => {
   });
 
   it("callers who reset the connection right after their request, before an instant answer, are logged abandoned and charged nothing", async () => {
-    scheduler = new RealScheduler(1);
-    const instant = { latency: { ttftMedianMs: 0, ttftSigma: 0, tokensPerSecond: 1e6 } };
-    const model = new VendorModel(
-      testVendor("vendor-a", [testModel({ limits: { rpm: 6000, tpm: 1_000_000 }, ...instant })]),
-      [],
-      createRng(1),
-    );
-    let charged = 0;
-    const generate = model.generated.bind(model);
-    model.generated = (name, tokens, nowMs) => {
-      if (tokens > 0) charged++; // (closing an exchange books 0)
-      generate(name, tokens, nowMs);
-    };
-    server = await startMockServer({ model, scheduler });
+    const { server, charged } = await startCharging(0, 1, 6000);
     const { port } = new URL(server.origin);
     const CALLERS = 20;
     for (let i = 0; i < CALLERS; i++) {
@@ -221,7 +218,7 @@ describe("mock vendor server (OpenAI wire format, real loopback)", () => {
     const served = attempts.filter((a) => a.outcome === "ok" && a.status === 200);
     expect(abandoned.length + served.length).toBe(CALLERS);
     expect(abandoned.length).toBeGreaterThan(CALLERS / 2);
-    expect(charged).toBe(served.length);
+    expect(charged).toHaveLength(served.length);
   });
 
   it("reports its state: remaining budgets and counts by status", async () => {
