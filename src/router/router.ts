@@ -1,5 +1,6 @@
 import { FRACTIONAL_ZERO } from "../clock/clock.js";
 import { IdMap } from "../collections/id-map.js";
+import { KeyList } from "../collections/key-list.js";
 import {
   categorise,
   type ErrorCategory,
@@ -186,6 +187,16 @@ const NONE_ABANDONED: readonly number[] = Object.freeze([]);
 const DONE: Readonly<Verdict> = Object.freeze({ type: "done" });
 
 /**
+ * `list` with `decision` added; a new list of just it when there was none (most
+ * dispatches that say anything say one thing: a list grown by push holds 17).
+ */
+function withDecision<D>(list: D[] | undefined, decision: D): D[] {
+  if (list === undefined) return [decision];
+  list.push(decision);
+  return list;
+}
+
+/**
  * A route another node opened stays out here this share of an open period past its
  * end (per rank): time for that node's probe and its word to arrive, before this
  * node probes too.
@@ -224,9 +235,11 @@ export class Router<R extends RouterRequest = RouterRequest> {
   private readonly shedLanes: string[] = [];
   private abandoned: number[] = [];
   private nextRetryDueMs = Number.POSITIVE_INFINITY;
-  /** Reused by every dispatch, queue by queue (dispatch never runs inside itself). */
-  private readonly blockedScratch = new Set<string>();
-  private readonly keptScratch: Entry<R>[] = [];
+  // Reused by every dispatch, queue by queue (dispatch never runs inside itself).
+  /** The kinds of request found with no route that has room, in the queue at hand. */
+  private readonly blocked = new KeyList();
+  /** Entries taken off the queue's front and kept, to go back in front in order. */
+  private readonly kept: (Entry<R> | undefined)[] = [];
   readonly stats: RouterStats = { retries: 0, retriesDenied: 0, abandoned: 0, probes: 0 };
   /** What the router noticed, in order: each route's changes of health, and its probes. */
   readonly events: RouterEvent[] = [];
@@ -327,9 +340,13 @@ export class Router<R extends RouterRequest = RouterRequest> {
       this.nextRetryDueMs = Number.POSITIVE_INFINITY;
       return NO_DECISIONS;
     }
-    const decisions: Decision<R>[] = [];
+    // Made only when there is something to say: most dispatches with requests waiting
+    // send nothing (every route is short) and return the shared empty list.
+    let decisions: Decision<R>[] | undefined;
     const paused = this.pausedLanes(nowMs);
     this.nextRetryDueMs = Number.POSITIVE_INFINITY;
+    const blocked = this.blocked;
+    const kept = this.kept;
     // Indexed loops on the hot path: a for-of allocates an iterator per call.
     for (let s = 0; s < this.slots.length; s++) {
       const slot = this.slots[s]!;
@@ -337,14 +354,11 @@ export class Router<R extends RouterRequest = RouterRequest> {
       if (queue.length === 0) continue;
       if (slot.lane !== undefined && paused.has(slot.lane)) {
         // A paused lane sends nothing: only what ran out of time leaves, from the front.
-        this.expireFront(slot, nowMs, decisions);
+        decisions = this.expireFront(slot, nowMs, decisions);
         continue;
       }
-      const blocked = this.blockedScratch;
-      // (clear() on a Set makes it a new table: only when there is something to clear.)
-      if (blocked.size > 0) blocked.clear();
-      const kept = this.keptScratch;
-      kept.length = 0;
+      blocked.clear();
+      let keptCount = 0;
       const n = queue.length;
       for (let i = 0; i < n; i++) {
         const entry = queue.shift()!;
@@ -352,17 +366,17 @@ export class Router<R extends RouterRequest = RouterRequest> {
         const age = nowMs - request.arrivedMs;
         if (age >= lane.deadlineMs) {
           this.leave(slot, entry);
-          decisions.push({ type: "deadline", request });
+          decisions = withDecision(decisions, { type: "deadline", request });
           continue;
         }
         if (this.rules.P9 && entry.attempts === 0 && age >= lane.waitBudgetMs) {
           this.leave(slot, entry);
-          decisions.push({ type: "shed", request, reason: "wait-budget" });
+          decisions = withDecision(decisions, { type: "shed", request, reason: "wait-budget" });
           continue;
         }
         if (entry.notBeforeMs > nowMs) {
           this.nextRetryDueMs = Math.min(this.nextRetryDueMs, entry.notBeforeMs);
-          kept.push(entry);
+          kept[keptCount++] = entry;
           continue;
         }
         // In the retry queue and a mixed queue, lanes plan to different headroom: a
@@ -375,18 +389,21 @@ export class Router<R extends RouterRequest = RouterRequest> {
           // A retry kept off one route by its Retry-After says nothing of the others.
           const avoiding = entry.avoidRoute !== undefined && nowMs < entry.avoidUntilMs;
           if (!paused.has(lane.name) && !avoiding) blocked.add(key);
-          kept.push(entry);
+          kept[keptCount++] = entry;
           // Everything behind is younger, of the same lane, and blocked too.
           if (!slot.mixed && !slot.retries && blocked.size >= slot.presentKeys) break;
           continue;
         }
         this.leave(slot, entry);
-        decisions.push(this.send(entry, route, nowMs));
+        decisions = withDecision(decisions, this.send(entry, route, nowMs));
       }
-      for (let i = kept.length - 1; i >= 0; i--) queue.unshift(kept[i]!);
-      kept.length = 0;
+      // Back in front, in their order; the scratch list lets go of them.
+      for (let i = keptCount - 1; i >= 0; i--) {
+        queue.unshift(kept[i]!);
+        kept[i] = undefined;
+      }
     }
-    return decisions;
+    return decisions ?? NO_DECISIONS;
   }
 
   /** Learns from an attempt's result and says what becomes of the request. */
@@ -666,19 +683,29 @@ export class Router<R extends RouterRequest = RouterRequest> {
   }
 
   /** Sheds from the front of a one-lane queue what passed its deadline or wait budget. */
-  private expireFront(slot: Slot<R>, nowMs: number, decisions: Decision<R>[]): void {
+  /** Adds to `decisions` (made if need be) what left the front of a paused slot. */
+  private expireFront(
+    slot: Slot<R>,
+    nowMs: number,
+    decisions: Decision<R>[] | undefined,
+  ): Decision<R>[] | undefined {
     for (let entry = slot.queue.peek(); entry !== undefined; entry = slot.queue.peek()) {
       const age = nowMs - entry.request.arrivedMs;
       if (age >= entry.lane.deadlineMs) {
-        decisions.push({ type: "deadline", request: entry.request });
+        decisions = withDecision(decisions, { type: "deadline", request: entry.request });
       } else if (this.rules.P9 && entry.attempts === 0 && age >= entry.lane.waitBudgetMs) {
-        decisions.push({ type: "shed", request: entry.request, reason: "wait-budget" });
+        decisions = withDecision(decisions, {
+          type: "shed",
+          request: entry.request,
+          reason: "wait-budget",
+        });
       } else {
-        return;
+        return decisions;
       }
       slot.queue.shift();
       this.leave(slot, entry);
     }
+    return decisions;
   }
 
   private slot(
