@@ -30,10 +30,12 @@ describe("MsHistogram", () => {
       { weight: 6, arbitrary: latency.map((v) => ({ kind: "record" as const, v })) },
       {
         weight: 2,
-        arbitrary: fc.constantFrom("count", "p50", "p99", "summary", "encode").map((read) => ({
-          kind: "read" as const,
-          read,
-        })),
+        arbitrary: fc
+          .constantFrom("count", "p0", "p50", "p99", "p100", "summary", "encode")
+          .map((read) => ({
+            kind: "read" as const,
+            read,
+          })),
       },
       { weight: 1, arbitrary: fc.constant({ kind: "reset" as const }) },
     );
@@ -58,6 +60,12 @@ describe("MsHistogram", () => {
           switch (o.read) {
             case "count":
               expect(h.count).toBe(plain.totalCount);
+              break;
+            case "p0":
+              expect(h.percentile(0)).toBe(empty ? null : plain.getValueAtPercentile(0));
+              break;
+            case "p100":
+              expect(h.percentile(100)).toBe(empty ? null : plain.getValueAtPercentile(100));
               break;
             case "p50":
               expect(h.percentile(50)).toBe(empty ? null : plain.getValueAtPercentile(50));
@@ -86,6 +94,29 @@ describe("MsHistogram", () => {
         expect(h.encode()).toBe(hdr.encodeIntoCompressedBase64(plainHdr(values)));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("reads any percentile of values below its counted bound as the HDR histogram does (bucket ends above 2048 included)", () => {
+    const small = fc.oneof(
+      fc.integer({ min: 0, max: 8191 }),
+      fc.integer({ min: 2040, max: 2060 }),
+      fc.integer({ min: 4090, max: 4100 }),
+      fc.double({ min: 0, max: 8191, noNaN: true }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(small, { minLength: 1, maxLength: 300 }),
+        fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 1, maxLength: 8 }),
+        (values, percentiles) => {
+          const h = new MsHistogram();
+          for (const v of values) h.record(v);
+          const plain = plainHdr(values);
+          for (const p of percentiles) expect(h.percentile(p)).toBe(plain.getValueAtPercentile(p));
+          expect(h.count).toBe(values.length);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

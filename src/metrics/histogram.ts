@@ -39,19 +39,32 @@ const DEFAULT_HIGHEST_MS = 3_600_000;
  */
 const COUNTED_BELOW = 8192;
 
+/** The bucket ends of a value, which the JS build (JsHistogram) has beyond the Histogram type. */
+interface EquivalentValues {
+  lowestEquivalentValue(value: number): number;
+  highestEquivalentValue(value: number): number;
+}
+
+/** The distance to the next double up from x, as hdr-histogram-js computes it. */
+function ulp(x: number): number {
+  return 2 ** (Math.floor(Math.log2(x)) - 52);
+}
+
 /**
  * An HDR histogram of milliseconds with explicit bounds (3 significant digits).
  * Values above the bound are recorded at the bound and counted as out of range,
  * never dropped; memory stays flat however long the run.
  */
 export class MsHistogram {
-  private readonly histogram: hdr.Histogram;
+  private readonly histogram: hdr.Histogram & EquivalentValues;
   outOfRange = 0;
   /** Counts per value below COUNTED_BELOW not yet in `histogram`, made on first use. */
   private counted: Float64Array | undefined;
   /** The lowest and highest value counted since the last flush (lo > hi: none). */
   private lo = COUNTED_BELOW;
   private hi = -1;
+  /** How many values are counted and not yet in `histogram`. */
+  private countedTotal = 0;
 
   constructor(readonly highestMs = DEFAULT_HIGHEST_MS) {
     this.histogram = hdr.build({
@@ -60,7 +73,7 @@ export class MsHistogram {
       numberOfSignificantValueDigits: 3,
       bitBucketSize: 32,
       useWebAssembly: false,
-    });
+    }) as hdr.Histogram & EquivalentValues;
   }
 
   record(ms: number): void {
@@ -73,6 +86,7 @@ export class MsHistogram {
     if (value < COUNTED_BELOW) {
       this.counted ??= new Float64Array(COUNTED_BELOW);
       this.counted[value]!++;
+      this.countedTotal++;
       if (value < this.lo) this.lo = value;
       if (value > this.hi) this.hi = value;
       return;
@@ -81,18 +95,42 @@ export class MsHistogram {
   }
 
   get count(): number {
-    return this.flushed().totalCount;
+    return this.histogram.totalCount + this.countedTotal;
   }
 
   /** The value at a percentile; null with no samples. */
   percentile(p: number): number | null {
+    // All of it still counted (a second's histogram, read once and reset): read the
+    // counts where they are, from the lowest value up, rather than from HDR's first bucket.
+    if (this.histogram.totalCount === 0 && this.countedTotal > 0) return this.countedPercentile(p);
     const h = this.flushed();
     return h.totalCount === 0 ? null : h.getValueAtPercentile(p);
   }
 
+  /**
+   * The percentile of the counted values exactly as hdr-histogram-js's
+   * getValueAtPercentile gives it once they are added: the same count to reach
+   * (rounded up, less an ulp), and the same end of the bucket the value falls in.
+   * Walking values in order reaches that count in the same bucket as walking buckets.
+   */
+  private countedPercentile(p: number): number {
+    const counted = this.counted!;
+    const fpCount = (Math.min(p, 100) / 100) * this.countedTotal;
+    const target = Math.max(Math.ceil(fpCount - ulp(fpCount)), 1);
+    let sum = 0;
+    let v = this.lo;
+    for (; v < this.hi; v++) {
+      sum += counted[v]!;
+      if (sum >= target) break;
+    }
+    const h = this.histogram;
+    return p === 0 ? h.lowestEquivalentValue(v) : h.highestEquivalentValue(v);
+  }
+
   reset(): void {
     this.drop();
-    this.histogram.reset();
+    // (Clearing HDR's counts walks all of them: not when none was ever added.)
+    if (this.histogram.totalCount > 0) this.histogram.reset();
     this.outOfRange = 0;
   }
 
@@ -108,6 +146,7 @@ export class MsHistogram {
     }
     this.lo = COUNTED_BELOW;
     this.hi = -1;
+    this.countedTotal = 0;
     return histogram;
   }
 
@@ -116,6 +155,7 @@ export class MsHistogram {
     if (this.counted !== undefined && this.hi >= 0) this.counted.fill(0, this.lo, this.hi + 1);
     this.lo = COUNTED_BELOW;
     this.hi = -1;
+    this.countedTotal = 0;
   }
 
   /**
