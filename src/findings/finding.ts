@@ -38,12 +38,12 @@ export interface FindingsContext {
   speed?: number;
 }
 
+/** Who an attempt is for and where it goes (its start time comes beside it). */
 export interface AttemptStart {
   requestId: number | undefined;
   clientTry: number | undefined;
   vendor: string;
   model: string;
-  atMs: number;
 }
 
 /** How a client try ended, as the client (the harness) saw it. */

@@ -1,3 +1,4 @@
+import type { AttemptStart } from "./finding.js";
 import type { VendorAttempt } from "./vendor-attempt.js";
 
 /** How a client try ended, as the client (the harness) saw it. */
@@ -30,13 +31,8 @@ export interface ClientTryRecord {
  * each client try's end as the client saw it, and when a request is settled for good.
  */
 export interface FindingsSink {
-  attemptStarted(a: {
-    requestId: number | undefined;
-    clientTry: number | undefined;
-    vendor: string;
-    model: string;
-    atMs: number;
-  }): void;
+  /** An attempt leaves at atMs (the engine passes the attempt it sends, not a copy). */
+  attemptStarted(a: AttemptStart, atMs: number): void;
   attemptEnded(a: VendorAttempt): void;
   clientTryEnded(t: ClientTryRecord): void;
   requestSettled(requestId: number): void;

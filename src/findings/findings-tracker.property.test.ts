@@ -133,7 +133,7 @@ describe("FindingsTracker properties", () => {
               {
                 t: a.receivedMs,
                 o: 0,
-                go: () => shuffled.attemptStarted({ ...a, atMs: a.receivedMs }),
+                go: () => shuffled.attemptStarted(a, a.receivedMs),
               },
               { t: a.endedMs, o: 1, go: () => shuffled.attemptEnded(a) },
             ]),
@@ -159,7 +159,7 @@ describe("FindingsTracker properties", () => {
     let most = 0;
     for (let id = 0; id < 20_000; id++) {
       const at = id * 500; // two requests a second for almost three hours
-      tracker.attemptStarted({ requestId: id, clientTry: 0, vendor: "v", model: "m", atMs: at });
+      tracker.attemptStarted({ requestId: id, clientTry: 0, vendor: "v", model: "m" }, at);
       tracker.attemptEnded(attempt(id, 0, at, at + 100, { vendor: "v" }));
       tracker.clientTryEnded(clientTry(id, 0, at, at + 100));
       most = Math.max(most, tracker.openRequests);

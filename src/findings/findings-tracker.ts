@@ -93,10 +93,10 @@ export class FindingsTracker implements FindingsSink {
     return this.open.size;
   }
 
-  attemptStarted(a: AttemptStart): void {
-    this.advance(a.atMs);
+  attemptStarted(a: AttemptStart, atMs: number): void {
+    this.advance(atMs);
     // (The route's name is made only while some route asked to be left alone.)
-    if (this.sendsAfter429.watching) this.sendsAfter429.sent(routeKey(a.vendor, a.model), a.atMs);
+    if (this.sendsAfter429.watching) this.sendsAfter429.sent(routeKey(a.vendor, a.model), atMs);
     if (
       this.lazy &&
       a.clientTry === 0 &&
@@ -105,12 +105,12 @@ export class FindingsTracker implements FindingsSink {
       !this.settled.has(a.requestId)
     ) {
       // A request's first attempt: counted, and remembered only if it goes wrong.
-      this.amplification.attempt(this.amplification.request(a.atMs), 1);
+      this.amplification.attempt(this.amplification.request(atMs), 1);
       return;
     }
     const route = routeKey(a.vendor, a.model);
     if (a.requestId === undefined) {
-      this.amplification.unattributedAttempt(a.atMs);
+      this.amplification.unattributedAttempt(atMs);
       return;
     }
     const late = this.settled.get(a.requestId);
@@ -119,15 +119,15 @@ export class FindingsTracker implements FindingsSink {
       this.amplification.attempt(late.windowKey, ++late.attempts);
       return;
     }
-    const r = this.request(a.requestId, a.atMs);
+    const r = this.request(a.requestId, atMs);
     this.amplification.attempt(r.windowKey, ++r.attempts);
     if (a.clientTry === undefined) return;
     const t = tryOf(r, a.clientTry);
-    if (t.attempts > 0 && t.openAttempts === 0) this.jitter.gap(t.attempts, a.atMs - t.lastEndedMs);
-    this.edge.attemptStarted(t, route, a.atMs);
+    if (t.attempts > 0 && t.openAttempts === 0) this.jitter.gap(t.attempts, atMs - t.lastEndedMs);
+    this.edge.attemptStarted(t, route, atMs);
     t.attempts++;
     t.openAttempts++;
-    noteStart(t, a.atMs);
+    noteStart(t, atMs);
   }
 
   attemptEnded(a: VendorAttempt): void {

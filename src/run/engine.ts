@@ -12,7 +12,7 @@ import { type NodeSummary, RouterNodes } from "../router/router-nodes.js";
 import { type LaneConfig, type RouteId, type RouterConfig, splitRouteId } from "../router/types.js";
 import type { PlanSource } from "../traffic/traffic-plan.js";
 import type { PlannedRequest } from "../traffic/types.js";
-import { type AttemptResult, NO_USAGE, type Upstream } from "../upstream/upstream.js";
+import { type Attempt, type AttemptResult, NO_USAGE, type Upstream } from "../upstream/upstream.js";
 
 interface EngineRequest extends RouterRequest {
   planned: PlannedRequest;
@@ -368,28 +368,19 @@ export class Engine {
       now + Math.max(1, timeoutMs),
       timeouts,
     );
+    const call: Attempt = {
+      requestId: p.id,
+      clientTry: request.clientRetry,
+      vendor,
+      model,
+      promptTokens: p.promptTokens,
+      maxTokens: p.completionTokens,
+      completionHint: p.completionTokens,
+      stream: p.stream,
+    };
     // With a gateway in front, only the vendors see its attempts (the mocks log them).
-    if (!this.o.gateway)
-      this.o.findings?.attemptStarted({
-        requestId: p.id,
-        clientTry: request.clientRetry,
-        vendor,
-        model,
-        atMs: now,
-      });
-    inFlight.cancelSend = upstream.send(
-      {
-        requestId: p.id,
-        clientTry: request.clientRetry,
-        vendor,
-        model,
-        promptTokens: p.promptTokens,
-        maxTokens: p.completionTokens,
-        completionHint: p.completionTokens,
-        stream: p.stream,
-      },
-      inFlight.finish,
-    );
+    if (!this.o.gateway) this.o.findings?.attemptStarted(call, now);
+    inFlight.cancelSend = upstream.send(call, inFlight.finish);
     // (An upstream may answer at once, inside send: then there is nothing to time out.)
     if (inFlight.done) return;
     timeouts.add(inFlight);

@@ -41,7 +41,7 @@ export function replayGatewayRun(
   for (const e of events) {
     if (e.order === 0) {
       const { requestId, clientTry, vendor, model, receivedMs } = e.a;
-      sink.attemptStarted({ requestId, clientTry, vendor, model, atMs: receivedMs });
+      sink.attemptStarted({ requestId, clientTry, vendor, model }, receivedMs);
     } else if (e.order === 1) sink.attemptEnded(e.a);
     else sink.clientTryEnded(e.c);
   }

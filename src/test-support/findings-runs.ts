@@ -1,8 +1,8 @@
-import type { SeriesRow } from "../metrics/recorder.js";
 import type { Finding, FindingsContext } from "../findings/finding.js";
 import type { ClientTryRecord } from "../findings/findings-sink.js";
 import { FindingsTracker } from "../findings/findings-tracker.js";
 import type { VendorAttempt } from "../findings/vendor-attempt.js";
+import type { SeriesRow } from "../metrics/recorder.js";
 
 /** Test support: hand-built runs for the findings, fed in time order as a run would. */
 
@@ -104,7 +104,7 @@ export function feed(run: HandRun): { tracker: FindingsTracker; byId: Record<str
     events.push({
       t: receivedMs,
       order: run.endsFirst ? 2.5 : 0,
-      go: () => tracker.attemptStarted({ requestId, clientTry, vendor, model, atMs: receivedMs }),
+      go: () => tracker.attemptStarted({ requestId, clientTry, vendor, model }, receivedMs),
     });
     if (!(requestId !== undefined && answeredFirst.has(requestId)))
       events.push({ t: a.endedMs, order: 1, go: () => tracker.attemptEnded(a) });

@@ -37,15 +37,8 @@ export class SimUpstream implements Upstream {
     const vendor = this.vendors.get(attempt.vendor);
     if (!vendor) throw new Error(`no vendor model for "${attempt.vendor}"`);
     const format = formatFor(vendor.spec.format);
-    const admission = vendor.admit(
-      {
-        model: attempt.model,
-        promptTokens: attempt.promptTokens,
-        maxTokens: attempt.maxTokens,
-        completionHint: attempt.completionHint,
-      },
-      now,
-    );
+    // (The attempt is a VendorRequest as it is: no copy of its fields.)
+    const admission = vendor.admit(attempt, now);
     if (admission.kind === "outage") {
       return this.scheduler.at(now, () =>
         onDone({ status: 0, headers: {}, transport: "connection", usage: NO_USAGE }),
