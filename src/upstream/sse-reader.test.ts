@@ -41,4 +41,30 @@ describe("OpenAiSseReader", () => {
     expect(reader.sawError).toBe(true);
     expect(reader.sawDone).toBe(false);
   });
+
+  it("reads a stream of bytes cut anywhere, ASCII reads and others mixed, as it reads it whole", () => {
+    const text =
+      `data: ${chunk({ role: "assistant", content: "" })}\n\n` +
+      `data: ${chunk({ content: "café " })}\n\n` +
+      `data: ${chunk({ content: "plain" })}\n\n` +
+      `data: ${chunk({ content: "€" })}\n\n` +
+      `data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":3}}\n\ndata: [DONE]\n\n`;
+    const bytes = Buffer.from(text, "utf8");
+    const read = (pieces: Uint8Array[]) => {
+      const reader = new OpenAiSseReader();
+      for (const piece of pieces) reader.push(piece);
+      return [reader.contentFrames, reader.usage, reader.complete, reader.sawError];
+    };
+    const whole = read([bytes]);
+    expect(whole).toEqual([3, { prompt: 5, completion: 3 }, true, false]);
+    // Two cuts: the reads before, between and after them are ASCII or not by turns.
+    for (let a = 1; a < bytes.length; a += 7) {
+      for (let b = a + 1; b < bytes.length; b += 13) {
+        const pieces = [bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)];
+        // A plain Uint8Array, not a Buffer, as a caller may hand it.
+        pieces[1] = new Uint8Array(pieces[1]!);
+        expect(read(pieces), `cut at ${a} and ${b}`).toEqual(whole);
+      }
+    }
+  });
 });
