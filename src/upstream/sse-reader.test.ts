@@ -60,9 +60,12 @@ describe("OpenAiSseReader", () => {
     // Two cuts: the reads before, between and after them are ASCII or not by turns.
     for (let a = 1; a < bytes.length; a += 7) {
       for (let b = a + 1; b < bytes.length; b += 13) {
-        const pieces = [bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)];
-        // A plain Uint8Array, not a Buffer, as a caller may hand it.
-        pieces[1] = new Uint8Array(pieces[1]!);
+        // The middle one a plain Uint8Array, not a Buffer, as a caller may hand it.
+        const pieces: Uint8Array[] = [
+          bytes.subarray(0, a),
+          new Uint8Array(bytes.subarray(a, b)),
+          bytes.subarray(b),
+        ];
         expect(read(pieces), `cut at ${a} and ${b}`).toEqual(whole);
       }
     }
