@@ -120,6 +120,15 @@ describe("MsHistogram", () => {
     );
   });
 
+  it("reads a value rounded to -0 as 0, as the HDR histogram does", () => {
+    const h = new MsHistogram();
+    h.record(-0.4);
+    h.record(-0.2);
+    expect(Object.is(h.percentile(50), 0)).toBe(true);
+    expect(Object.is(h.percentile(0), 0)).toBe(true);
+    expect(h.summary()).toMatchObject({ count: 2, min: 0, max: 0 });
+  });
+
   it("keeps counting after a read, and a reset forgets what was not yet read", () => {
     const h = new MsHistogram();
     h.record(5);

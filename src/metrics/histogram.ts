@@ -78,7 +78,8 @@ export class MsHistogram {
 
   record(ms: number): void {
     let value = Math.round(ms);
-    if (value < 0) value = 0;
+    // (<= so that -0, what Math.round makes of -0.4, is counted as 0, not read back as -0.)
+    if (value <= 0) value = 0;
     if (value > this.highestMs) {
       this.outOfRange++;
       value = this.highestMs;
