@@ -103,7 +103,9 @@ export class MsHistogram {
   percentile(p: number): number | null {
     // All of it still counted (a second's histogram, read once and reset): read the
     // counts where they are, from the lowest value up, rather than from HDR's first bucket.
-    if (this.histogram.totalCount === 0 && this.countedTotal > 0) return this.countedPercentile(p);
+    // (A percentile below 0 or NaN is left to HDR, whose answer to it is its own.)
+    if (this.histogram.totalCount === 0 && this.countedTotal > 0 && p >= 0)
+      return this.countedPercentile(p);
     const h = this.flushed();
     return h.totalCount === 0 ? null : h.getValueAtPercentile(p);
   }
