@@ -682,8 +682,10 @@ export class Router<R extends RouterRequest = RouterRequest> {
     return out;
   }
 
-  /** Sheds from the front of a one-lane queue what passed its deadline or wait budget. */
-  /** Adds to `decisions` (made if need be) what left the front of a paused slot. */
+  /**
+   * Sheds from the front of a one-lane queue what passed its deadline or wait budget,
+   * added to `decisions` (made if need be).
+   */
   private expireFront(
     slot: Slot<R>,
     nowMs: number,

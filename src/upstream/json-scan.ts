@@ -34,7 +34,8 @@ export function nonEmptyAt(text: string, rest: string): boolean {
 
 // The two looks an OpenAI stream reader takes at every frame, as regular expressions:
 // V8 runs one in native code about twice as fast as the indexOf searches above over
-// a frame full of the letters they start from (an OpenAI frame: 0.6 against 1.2 us).
+// a frame full of the letters they start from (the frames of a 20-token OpenAI
+// stream: 0.6 against 1.2 us).
 const ERROR_OR_USAGE = /"(?:error"|usage":\{)/;
 const CONTENT_BEGUN = /"content":"(?!")/;
 
