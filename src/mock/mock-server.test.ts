@@ -118,6 +118,28 @@ describe("mock vendor server (OpenAI wire format, real loopback)", () => {
     expect(text.match(/^data: /gm)?.length).toBe(33);
   });
 
+  it("answers and streams a model whose name is not ASCII with its name intact", async () => {
+    scheduler = new RealScheduler(100);
+    const name = "modèle-é 模型";
+    const model = new VendorModel(
+      testVendor("vendor-a", [testModel({ name, limits: { rpm: 60, tpm: 1_000_000 } })]),
+      [],
+      createRng(1),
+    );
+    server = await startMockServer({ model, scheduler });
+    const plain = await chat({ model: name }, { "x-gw-chaos-completion-tokens": "5" });
+    expect(plain.status).toBe(200);
+    expect((await json(plain)).model).toBe(name);
+    const streamed = await chat(
+      { model: name, stream: true, stream_options: { include_usage: true } },
+      { "x-gw-chaos-completion-tokens": "5" },
+    );
+    expect(streamed.status).toBe(200);
+    const frames = (await streamed.text()).split("\n\n").filter((f) => f.startsWith("data: {"));
+    // Every frame's JSON names the model: five tokens, the finish and the usage frame.
+    expect(frames.map((f) => JSON.parse(f.slice(6)).model)).toEqual(Array(7).fill(name));
+  });
+
   it("throttles past its requests per minute with a 429, Retry-After and OpenAI's body", async () => {
     // At 1x with an instant vendor: the budget refills one request in 12 s of wall time,
     // so however slow the machine, the sixth call finds it empty (at speed 100 a busy

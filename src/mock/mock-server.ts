@@ -160,7 +160,7 @@ export async function startMockServer(options: MockServerOptions): Promise<MockS
   const send = (res: ServerResponse, response: WireResponse) => {
     if (res.destroyed || res.headersSent) return;
     res.writeHead(response.status, response.headers);
-    res.end(response.body);
+    res.end(response.body, response.encoding ?? "utf8");
   };
   /** Answers a request refused before its exchange has a close listener, and logs it. */
   const reject = (

@@ -210,6 +210,36 @@ describe("OpenAI wire format", () => {
     );
   });
 
+  it("writes an answer or a stream as latin1 only when those are its UTF-8 bytes, and always for ASCII names", () => {
+    const name = fc.oneof(fc.string(), fc.string({ unit: "binary" }));
+    fc.assert(
+      fc.property(name, name, fc.integer({ min: 1, max: 20 }), (id, model, tokens) => {
+        const c = { ...completion, id, model, completionTokens: tokens };
+        const request: WireRequest = {
+          model,
+          promptTokens: 10,
+          maxTokens: tokens,
+          stream: true,
+          includeUsage: true,
+        };
+        const w = openai.streamWriter(c, request, budget, 0);
+        let stream = w.start();
+        for (let i = 0; i < tokens; i++) stream += w.token(i);
+        stream += w.end() + w.error("overload");
+        const answer = openai.completion(c, budget, 0);
+        const ascii = /^[ -~]*$/.test(id + model);
+        for (const [text, encoding] of [
+          [stream, w.encoding],
+          [answer.body, answer.encoding],
+        ] as const) {
+          expect(encoding).toBe(ascii ? "latin1" : undefined);
+          if (encoding) expect(Buffer.from(text, encoding)).toEqual(Buffer.from(text, "utf8"));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("streams data-only frames: role first, content, finish, usage chunk, then [DONE]", () => {
     const request: WireRequest = {
       model: "gpt-4o-mini",

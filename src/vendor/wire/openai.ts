@@ -5,6 +5,7 @@ import {
   type Completion,
   contentChars,
   estimateTokens,
+  oneByteFor,
   quotedTokenText,
   type Refusal,
   type RequestHeaders,
@@ -136,6 +137,7 @@ const LENGTH_CHOICES = finishChoices("length");
 /** Server-sent events: only `data:` frames, no `event:` lines, then `data: [DONE]`. */
 class OpenAiStreamWriter implements StreamWriter {
   readonly headers: Record<string, string>;
+  readonly encoding: "latin1" | undefined;
 
   /** Every frame's text up to its choices: the same for the whole stream. */
   private readonly head: string;
@@ -154,6 +156,7 @@ class OpenAiStreamWriter implements StreamWriter {
   ) {
     // Object.assign, not spreads into a literal: about 0.2 us against 9 us a stream.
     this.headers = Object.assign({}, SSE_HEADERS, budgetHeaders);
+    this.encoding = oneByteFor(c);
     // The bytes JSON.stringify makes of a chunk { id, object, created, model, choices,
     // usage }, key for key, with only the choices (and the usage) made per frame.
     this.head =
@@ -233,11 +236,14 @@ export const openAiFormat: WireFormat = {
   budgetHeaders: (budget) => openAiBudgetHeaders(budget),
 
   completion(c, budget) {
-    return {
+    const response: WireResponse = {
       status: 200,
       headers: { "content-type": "application/json", ...openAiBudgetHeaders(budget) },
       body: completionBody(c),
     };
+    const encoding = oneByteFor(c);
+    if (encoding) response.encoding = encoding;
+    return response;
   },
 
   streamWriter(c, request, budget) {

@@ -24,6 +24,8 @@ export interface WireResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** "latin1" when the body is ASCII (see oneByteFor): the same bytes, written faster. */
+  encoding?: "latin1";
 }
 
 /** An answer to write, in the vendor's shape. */
@@ -78,7 +80,10 @@ export function retryAfterSeconds(refusal: { retryAfterMs: number; retryAfterSta
 export interface StreamWriter {
   /** Status 200 headers of the stream (content type and budget headers). */
   readonly headers: Record<string, string>;
-  /** "latin1" when frames are binary, one byte per character (Bedrock's event stream). */
+  /**
+   * "latin1" when every frame is one byte per character: binary frames (Bedrock's
+   * event stream), or text that is ASCII (see oneByteFor).
+   */
   readonly encoding?: "latin1";
   /** Frames before the first token (Anthropic's message_start); "" where none. */
   start(): string;
@@ -140,6 +145,21 @@ export function estimateTokens(chars: number): number {
 const WORDS = ["the ", "gate", "way ", "rout", "es ", "each", " req", "uest"];
 export function tokenText(index: number): string {
   return WORDS[index % WORDS.length]!;
+}
+
+/** Printable ASCII only (JSON.stringify writes control characters as \\u escapes). */
+const PRINTABLE_ASCII = /^[ -~]*$/;
+
+/**
+ * "latin1" for an answer's JSON text when its id and model (the only strings in it
+ * from outside: a model name comes from the request) are ASCII. Every other
+ * character a format writes is its own and ASCII, so the latin1 bytes are then the
+ * UTF-8 bytes, and node writes them without measuring the text as UTF-8 first (for
+ * a chunk's size), which also copies a text built of many pieces flat: about 0.9 us
+ * of the mock's 28 us per streamed answer.
+ */
+export function oneByteFor(c: Pick<Completion, "id" | "model">): "latin1" | undefined {
+  return PRINTABLE_ASCII.test(c.model) && PRINTABLE_ASCII.test(c.id) ? "latin1" : undefined;
 }
 
 /** Each token text as a JSON string, quoted once rather than per frame. */
