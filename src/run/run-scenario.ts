@@ -26,6 +26,7 @@ import { type GatewayOptions, gatewayRouteInfos, gatewayTarget } from "./gateway
 import { ClientTryLog, replayGatewayRun } from "./gateway-truth.js";
 import { type HarnessHealth, HarnessMonitor, simHarnessHealth } from "./harness-health.js";
 import { type MockFleet, startMockFleet } from "./mock-fleet.js";
+import { rehearse } from "./rehearsal.js";
 import { RunError } from "./run-error.js";
 import { shardCapacity } from "./shard-capacity.js";
 import { warmUpPlan } from "./warm-up-calls.js";
@@ -88,6 +89,9 @@ export interface RunResult {
 /** Scenario ms given to in-flight calls to finish after a stop. */
 const STOP_GRACE_MS = 2000;
 
+/** Wall ms a live run's rehearsal may take at most (see rehearse). */
+const REHEARSAL_MAX_WALL_MS = 2000;
+
 /** Every route any class names, with what the report says beside it. */
 export function routeInfos(scenario: ResolvedScenario): RouteInfo[] {
   const seen = new Set<string>();
@@ -144,28 +148,30 @@ export async function runScenario(
       ? new ShardRecorder(laneNames, routes, scenario.faults, shard)
       : new Recorder(laneNames, routes, scenario.faults, { keepSecondHistograms: !!shard });
   const world = recorder instanceof ShardRecorder ? recorder.world : recorder;
-  const tracker = new FindingsTracker(
-    {
-      // Live mode's wall-clock tolerances (a send already on its way) stretch with --speed.
-      speed: options.mode === "live" ? options.speed : 1,
-      lanes: scenario.router.lanes.map((l) => ({
-        name: l.name,
-        waitBudgetMs: l.waitBudgetMs,
-        timeoutMs: l.timeoutMs,
-        deadlineMs: l.deadlineMs,
-      })),
-      faults: scenario.faults.map((f) => ({
-        vendor: f.vendor,
-        ...(f.model !== undefined ? { model: f.model } : {}),
-        kind: f.kind,
-        startMs: f.fromMs,
-        endMs: f.untilMs,
-      })),
-    },
-    // The embedded router's runs tell it of every attempt as it goes, leaving out
-    // the ends of first attempts that were answered; a gateway run is replayed whole.
-    { lazy: gateway === undefined },
-  );
+  const newTracker = () =>
+    new FindingsTracker(
+      {
+        // Live mode's wall-clock tolerances (a send already on its way) stretch with --speed.
+        speed: options.mode === "live" ? options.speed : 1,
+        lanes: scenario.router.lanes.map((l) => ({
+          name: l.name,
+          waitBudgetMs: l.waitBudgetMs,
+          timeoutMs: l.timeoutMs,
+          deadlineMs: l.deadlineMs,
+        })),
+        faults: scenario.faults.map((f) => ({
+          vendor: f.vendor,
+          ...(f.model !== undefined ? { model: f.model } : {}),
+          kind: f.kind,
+          startMs: f.fromMs,
+          endMs: f.untilMs,
+        })),
+      },
+      // The embedded router's runs tell it of every attempt as it goes, leaving out
+      // the ends of first attempts that were answered; a gateway run is replayed whole.
+      { lazy: gateway === undefined },
+    );
+  const tracker = newTracker();
   const findingsOf = () =>
     tracker.findings({
       series: world.series,
@@ -279,6 +285,19 @@ export async function runScenario(
               upstream = http;
               const warmUp = warmUpPlan(scenario, options.seed, options.speed);
               await http.warmUp(warmUp.calls, warmUp.count, options.signal);
+              await rehearse({
+                scenario,
+                seed: options.seed,
+                speed: options.speed,
+                count: warmUp.count,
+                upstream: http.asWarmUp(),
+                books: () => ({
+                  recorder: new Recorder(laneNames, routes, scenario.faults),
+                  findings: newTracker(),
+                }),
+                maxWallMs: REHEARSAL_MAX_WALL_MS,
+                signal: options.signal,
+              });
             },
           }),
     });

@@ -108,6 +108,14 @@ export class HttpUpstream implements Upstream {
     return this.dispatch(attempt, onDone, false);
   }
 
+  /** This upstream with every call marked as warm-up, which the mocks book apart (a rehearsal's). */
+  asWarmUp(): Upstream {
+    return {
+      send: (attempt, onDone) => this.dispatch(attempt, onDone, true),
+      close: async () => {},
+    };
+  }
+
   private dispatch(
     attempt: Attempt,
     onDone: (result: AttemptResult) => void,
