@@ -1,5 +1,41 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { OpenAiSseReader } from "./sse-reader.js";
+import { OpenAiSseReader, SseReader } from "./sse-reader.js";
+
+/** A reader that notes each event it is handed: its data and its name. */
+class EventLog extends SseReader {
+  readonly events: [string, string | undefined][] = [];
+  protected data(data: string, event: string | undefined): boolean {
+    this.events.push([data, event]);
+    return false;
+  }
+}
+
+/**
+ * The events of a whole stream, read as the SSE spec says, line by line: a blank line
+ * dispatches the event if it has data, data lines are joined with LF, a field name is
+ * what comes before the first colon (and one space after it is dropped; an event name
+ * is trimmed, as the reader does).
+ */
+function specEvents(text: string): [string, string | undefined][] {
+  const events: [string, string | undefined][] = [];
+  let data: string[] = [];
+  let name: string | undefined;
+  for (const line of text.replace(/\r\n?/g, "\n").split("\n").slice(0, -1)) {
+    if (line === "") {
+      if (data.length > 0) events.push([data.join("\n"), name]);
+      data = [];
+      name = undefined;
+      continue;
+    }
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue; // a comment, or a field with no value: nothing here
+    const value = line.slice(colon + (line.charAt(colon + 1) === " " ? 2 : 1));
+    if (line.slice(0, colon) === "data") data.push(value);
+    else if (line.slice(0, colon) === "event") name = value.trim();
+  }
+  return events;
+}
 
 const chunk = (delta: object, extra = "") =>
   `{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":${JSON.stringify(delta)}}]${extra}}`;
@@ -40,6 +76,37 @@ describe("OpenAiSseReader", () => {
     reader.push(`data: {"error":{"message":"boom","type":"server_error"}}\n\n`);
     expect(reader.sawError).toBe(true);
     expect(reader.sawDone).toBe(false);
+  });
+
+  it("hands on the events the SSE spec reads, whatever the line ends and wherever the reads are cut", () => {
+    const line = fc.oneof(
+      fc.constantFrom("", "", "data: [DONE]", "data:", "data: ", ": ping", "id: 7", "retry: 10"),
+      fc.string({ maxLength: 12 }).map((v) => `data: ${v.replace(/[\r\n]/g, "")}`),
+      fc.string({ maxLength: 12 }).map((v) => `data:${v.replace(/[\r\n]/g, "")}`),
+      fc.constantFrom("message_start", "ping", " delta ").map((v) => `event: ${v}`),
+    );
+    const stream = fc.tuple(
+      fc.array(fc.tuple(line, fc.constantFrom("\n", "\r\n", "\r")), { maxLength: 30 }),
+      fc.array(fc.nat(400), { maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(stream, ([lines, cuts]) => {
+        const text = lines.map(([l, end]) => l + end).join("");
+        const reader = new EventLog();
+        let from = 0;
+        for (const cut of [
+          ...cuts.map((c) => c % (text.length + 1)).sort((a, b) => a - b),
+          text.length,
+        ]) {
+          reader.push(text.slice(from, Math.max(from, cut)));
+          from = Math.max(from, cut);
+        }
+        // A lone CR at the very end may yet be half of a CRLF: the spec reader sees it as a line end.
+        const whole = text.endsWith("\r") ? text.slice(0, -1) : text;
+        expect(reader.events).toEqual(specEvents(whole));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("reads a stream of bytes cut anywhere, ASCII reads and others mixed, as it reads it whole", () => {

@@ -66,37 +66,34 @@ export abstract class SseReader implements StreamReader {
       text = text.slice(0, -1);
     }
     if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
-    // Events are read in place and the rest kept once: a read carries many events.
+    // Lines are read in place, once each, and what is left of an unfinished event is
+    // kept once: a read carries many events. A blank line ends an event.
     const buffer = this.buffer === "" ? text : this.buffer + text;
     let firstContent = false;
-    let start = 0;
-    for (let end = buffer.indexOf("\n\n"); end !== -1; end = buffer.indexOf("\n\n", start)) {
-      if (this.event(buffer, start, end)) firstContent = true;
-      start = end + 2;
-    }
-    this.buffer = start === 0 ? buffer : buffer.slice(start);
-    return firstContent;
-  }
-
-  /**
-   * One event, buffer[start, end): its name and its data lines joined; other
-   * fields and comments are skipped. Lines are found in place, not split.
-   */
-  private event(buffer: string, start: number, end: number): boolean {
+    let eventStart = 0;
     let data: string | undefined;
     let name: string | undefined;
-    for (let line = start; line < end; ) {
-      let eol = buffer.indexOf("\n", line);
-      if (eol === -1 || eol > end) eol = end;
-      if (buffer.startsWith("data:", line)) {
+    for (
+      let line = 0, eol = buffer.indexOf("\n");
+      eol !== -1;
+      line = eol + 1, eol = buffer.indexOf("\n", line)
+    ) {
+      if (eol === line) {
+        if (data !== undefined && this.data(data, name)) firstContent = true;
+        data = undefined;
+        name = undefined;
+        eventStart = eol + 1;
+      } else if (buffer.startsWith("data:", line)) {
         const value = buffer.slice(line + (buffer.charCodeAt(line + 5) === 32 ? 6 : 5), eol);
         data = data === undefined ? value : `${data}\n${value}`;
       } else if (buffer.startsWith("event:", line)) {
         name = buffer.slice(line + (buffer.charCodeAt(line + 6) === 32 ? 7 : 6), eol).trim();
       }
-      line = eol + 1;
+      // Other fields (id, retry) and comments say nothing here.
     }
-    return data === undefined ? false : this.data(data, name);
+    // An unfinished event is read again, whole, once the rest of it has come.
+    this.buffer = eventStart === 0 ? buffer : buffer.slice(eventStart);
+    return firstContent;
   }
 
   /** One event's data; returns true when it carried the first content token. */
