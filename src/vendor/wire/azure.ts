@@ -79,7 +79,7 @@ export function parseAzureRequest(
 function azureStream(inner: StreamWriter, budgetHeaders: Record<string, string>): StreamWriter {
   return {
     headers: Object.assign({}, inner.headers, budgetHeaders),
-    ...(inner.encoding ? { encoding: inner.encoding } : {}),
+    encoding: inner.encoding,
     start: () => inner.start(),
     token: (index) => inner.token(index),
     end: () => inner.end(),

@@ -236,14 +236,12 @@ export const openAiFormat: WireFormat = {
   budgetHeaders: (budget) => openAiBudgetHeaders(budget),
 
   completion(c, budget) {
-    const response: WireResponse = {
+    return {
       status: 200,
       headers: { "content-type": "application/json", ...openAiBudgetHeaders(budget) },
       body: completionBody(c),
+      encoding: oneByteFor(c),
     };
-    const encoding = oneByteFor(c);
-    if (encoding) response.encoding = encoding;
-    return response;
   },
 
   streamWriter(c, request, budget) {
